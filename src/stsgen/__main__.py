@@ -1,0 +1,3 @@
+from stsgen.cli.app import main
+
+main()

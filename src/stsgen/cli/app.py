@@ -1,0 +1,171 @@
+"""The Typer app: global options, logging set-up, and the one place errors become
+exit codes."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import sys
+from collections.abc import Callable
+from enum import Enum
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from stsgen import __version__
+from stsgen.errors import ExitCode, StsgenError
+
+log = logging.getLogger(__name__)
+
+app = typer.Typer(
+    name="stsgen",
+    help="Render and validate Kubernetes manifests for stateful workloads.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+class Color(str, Enum):
+    AUTO = "auto"
+    ALWAYS = "always"
+    NEVER = "never"
+
+
+class State:
+    """Options of the callback that commands read: verbosity and colour."""
+
+    verbosity: int = 0
+    color: Color = Color.AUTO
+
+
+state = State()
+
+
+def use_color(stream: Any) -> bool:
+    """Whether to colour ``stream``: --color, then NO_COLOR, then whether it is a TTY."""
+    if state.color is Color.ALWAYS:
+        return True
+    if state.color is Color.NEVER or os.environ.get("NO_COLOR"):
+        return False
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def stderr_console():  # noqa: ANN201 - rich is imported lazily to keep start-up fast
+    from rich.console import Console
+
+    color = use_color(sys.stderr)
+    return Console(
+        stderr=True,
+        no_color=not color,
+        force_terminal=color if state.color is not Color.AUTO else None,
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+def echo_error(message: str) -> None:
+    """Write one diagnostic line to stderr."""
+    sys.stderr.write(f"stsgen: error: {message}\n")
+
+
+def echo_warning(message: str) -> None:
+    sys.stderr.write(f"stsgen: warning: {message}\n")
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"stsgen {__version__}\n")
+        raise typer.Exit()
+
+
+def _configure_logging(verbosity: int) -> None:
+    level = {-1: logging.ERROR, 0: logging.WARNING, 1: logging.INFO}.get(
+        verbosity, logging.DEBUG if verbosity > 1 else logging.ERROR
+    )
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("stsgen: %(levelname)s: %(message)s"))
+    root.addHandler(handler)
+    root.setLevel(logging.WARNING)
+    logging.getLogger("stsgen").setLevel(level)
+    if verbosity > 1:
+        root.setLevel(logging.DEBUG)
+
+
+@app.callback()
+def main_callback(
+    verbose: Annotated[
+        int, typer.Option("--verbose", "-v", count=True, help="More logging (-vv: debug).")
+    ] = 0,
+    quiet: Annotated[
+        int, typer.Option("--quiet", "-q", count=True, help="Only errors on stderr.")
+    ] = 0,
+    color: Annotated[
+        Color, typer.Option("--color", help="Colour diagnostics and text reports.")
+    ] = Color.AUTO,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version_callback, is_eager=True, help="Print the version."
+        ),
+    ] = False,
+) -> None:
+    """Render and validate Kubernetes manifests for stateful workloads."""
+    state.verbosity = verbose - quiet
+    state.color = color
+    _configure_logging(state.verbosity)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def reports_errors(command: F) -> F:
+    """Turn StsgenError (and any crash) into one stderr line and an exit code."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except (typer.Exit, typer.Abort, SystemExit):
+            raise
+        except StsgenError as exc:
+            echo_error(str(exc))
+            raise typer.Exit(int(exc.exit_code)) from None
+        except KeyboardInterrupt:
+            echo_error("interrupted")
+            raise typer.Exit(130) from None
+        except BrokenPipeError:
+            # The reader went away (`stsgen render | head`); nothing left to say.
+            sys.stderr.close()
+            raise typer.Exit(int(ExitCode.INVALID)) from None
+        except Exception as exc:  # noqa: BLE001 - the last line of defence
+            if state.verbosity > 1:
+                import traceback
+
+                traceback.print_exc(file=sys.stderr)
+            echo_error(f"internal error: {type(exc).__name__}: {exc} (run with -vv)")
+            raise typer.Exit(int(ExitCode.BROKEN)) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _register_commands() -> None:
+    # Each command module imports only typer at load time; what a command needs
+    # is imported when it runs, so `stsgen render` does not pay for validation.
+    from stsgen.cli import blueprints, render, rules, validate
+
+    app.command("render")(reports_errors(render.render))
+    app.command("list")(reports_errors(blueprints.list_blueprints))
+    app.command("values")(reports_errors(blueprints.show_values))
+    app.command("validate")(reports_errors(validate.validate))
+    app.command("rules")(reports_errors(rules.list_rules))
+
+
+def main() -> None:
+    _register_commands()
+    app()

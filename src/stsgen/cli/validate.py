@@ -1,0 +1,8 @@
+"""`stsgen validate` (being written)."""
+
+import typer
+
+
+def validate() -> None:
+    """Validate Kubernetes YAML offline."""
+    raise typer.Exit(3)

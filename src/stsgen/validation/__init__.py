@@ -1,0 +1,1 @@
+"""The validation path: documents in, findings out (schemas, then rules)."""
