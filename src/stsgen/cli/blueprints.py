@@ -1,11 +1,33 @@
-"""(being written)"""
+"""`stsgen list` and `stsgen values`: what blueprints there are and their defaults."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
 
 import typer
 
 
-def render() -> None:
-    """Being written."""
-    raise typer.Exit(3)
+def list_blueprints() -> None:
+    """List the bundled blueprints, one per line."""
+    from stsgen.rendering.blueprints import list_blueprints as load_all
+
+    blueprints = load_all()
+    width = max((len(blueprint.name) for blueprint in blueprints), default=0)
+    for blueprint in blueprints:
+        sys.stdout.write(f"{blueprint.name.ljust(width)}  {blueprint.description}\n")
 
 
-list_blueprints = show_values = render
+def show_values(
+    blueprint: Annotated[str, typer.Argument(help="Blueprint name (see `stsgen list`).")],
+) -> None:
+    """Print a blueprint's default values with their comments, like `helm show values`."""
+    from stsgen.errors import BrokenInstallError
+    from stsgen.rendering.blueprints import find_blueprint
+
+    found = find_blueprint(blueprint)
+    try:
+        text = found.values_file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise BrokenInstallError(f"{found.name}/values.yaml: {exc.strerror}") from None
+    sys.stdout.write(text)

@@ -1,0 +1,1 @@
+"""The render path: blueprint -> values -> Jinja2 -> parsed documents -> output."""

@@ -1,0 +1,90 @@
+"""Finding and describing the bundled blueprints.
+
+A *blueprint* is a folder ``templates/<name>/`` with ``blueprint.yaml`` (a one-line
+description and the dedicated flags it supports), ``values.yaml`` (commented
+defaults), ``values.schema.json`` and one Jinja2 template per Kubernetes kind.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from stsgen.errors import BlueprintNotFoundError, BrokenInstallError
+from stsgen.resources import data_dir
+
+TEMPLATE_SUFFIX = ".yaml.j2"
+
+
+@dataclass(frozen=True)
+class Blueprint:
+    name: str
+    path: Path
+    description: str
+    # Dedicated CLI flag (without dashes) -> dotted value path it sets.
+    flags: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def values_file(self) -> Path:
+        return self.path / "values.yaml"
+
+    @property
+    def schema_file(self) -> Path:
+        return self.path / "values.schema.json"
+
+    def template_names(self) -> list[str]:
+        """Loader names (``<blueprint>/<file>``) of the templates that render objects."""
+        return sorted(
+            f"{self.name}/{entry.name}"
+            for entry in self.path.iterdir()
+            if entry.name.endswith(TEMPLATE_SUFFIX) and not entry.name.startswith("_")
+        )
+
+
+def templates_root() -> Path:
+    return data_dir("templates")
+
+
+def list_blueprints() -> list[Blueprint]:
+    """Every bundled blueprint, sorted by name."""
+    root = templates_root()
+    return [
+        load_blueprint(entry)
+        for entry in sorted(root.iterdir())
+        if (entry / "blueprint.yaml").is_file()
+    ]
+
+
+def find_blueprint(name: str) -> Blueprint:
+    """Return the blueprint called ``name`` or raise with the names that exist."""
+    path = templates_root() / name
+    if name and "/" not in name and (path / "blueprint.yaml").is_file():
+        return load_blueprint(path)
+    known = [blueprint.name for blueprint in list_blueprints()]
+    close = difflib.get_close_matches(name, known, n=1)
+    hint = f"; did you mean {close[0]}?" if close else ""
+    raise BlueprintNotFoundError(
+        f"no blueprint named {name!r}{hint} (available: {', '.join(known)})"
+    )
+
+
+def load_blueprint(path: Path) -> Blueprint:
+    try:
+        text = (path / "blueprint.yaml").read_text(encoding="utf-8")
+        meta = yaml.load(text, Loader=yaml.CSafeLoader)
+    except (OSError, yaml.YAMLError) as exc:
+        raise BrokenInstallError(f"{path.name}/blueprint.yaml is unreadable: {exc}") from None
+    if not isinstance(meta, dict) or not isinstance(meta.get("description"), str):
+        raise BrokenInstallError(f"{path.name}/blueprint.yaml has no description")
+    for required in ("values.yaml", "values.schema.json"):
+        if not (path / required).is_file():
+            raise BrokenInstallError(f"blueprint {path.name} has no {required}")
+    return Blueprint(
+        name=path.name,
+        path=path,
+        description=meta["description"].strip(),
+        flags=dict(meta.get("flags") or {}),
+    )

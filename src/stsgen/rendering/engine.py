@@ -1,0 +1,272 @@
+"""Rendering a blueprint's templates with Jinja2 and reading the result back.
+
+Everything a template prints is parsed as YAML before anything is written, so a
+template that renders broken YAML, or a document that is not a Kubernetes object,
+fails by template name and line instead of reaching ``kubectl``.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import os
+import re
+import secrets
+import string
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import jinja2
+import yaml
+
+from stsgen.documents import Document, DocumentError, iter_documents
+from stsgen.errors import BrokenInstallError, TemplateError
+from stsgen.rendering.blueprints import Blueprint, templates_root
+
+log = logging.getLogger(__name__)
+
+# Helm's install order, so that a stream applied in one go creates what others
+# depend on first (namespaces, then accounts and config, then workloads).
+KIND_ORDER = [
+    "Namespace", "NetworkPolicy", "ResourceQuota", "LimitRange", "PodDisruptionBudget",
+    "ServiceAccount", "Secret", "ConfigMap", "StorageClass", "PersistentVolume",
+    "PersistentVolumeClaim", "CustomResourceDefinition", "ClusterRole",
+    "ClusterRoleBinding", "Role", "RoleBinding", "Service", "DaemonSet", "Pod",
+    "ReplicationController", "ReplicaSet", "Deployment", "HorizontalPodAutoscaler",
+    "StatefulSet", "Job", "CronJob", "IngressClass", "Ingress", "APIService",
+]
+_KIND_RANK = {kind: rank for rank, kind in enumerate(KIND_ORDER)}
+
+_DOCUMENT_SEPARATOR = re.compile(r"^---[ \t]*(?:#.*)?$", re.MULTILINE)
+_PASSWORD_ALPHABET = string.ascii_letters + string.digits
+
+
+@dataclass
+class RenderedDocument:
+    """One object a template printed: its text as rendered and its parsed form."""
+
+    template: str  # loader name, "<blueprint>/<file>"
+    text: str
+    document: Document
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return self.document.data
+
+    @property
+    def kind(self) -> str:
+        return self.data["kind"]
+
+    @property
+    def name(self) -> str:
+        return self.data["metadata"]["name"]
+
+
+@dataclass
+class Rendering:
+    """What a render produced: the documents in output order and the warnings."""
+
+    documents: list[RenderedDocument]
+    warnings: list[str] = field(default_factory=list)
+
+
+def build_environment(warnings: list[str]) -> jinja2.Environment:
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_root())),
+        bytecode_cache=_bytecode_cache(),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+    environment.filters["to_yaml"] = to_yaml
+    environment.filters["quote"] = quote
+    environment.filters["b64encode"] = b64encode
+    environment.globals["warn"] = _warner(warnings)
+    environment.globals["random_password"] = random_password
+    return environment
+
+
+def render_blueprint(
+    blueprint: Blueprint, values: dict[str, Any], generate_secret: bool = False
+) -> Rendering:
+    """Render every template of ``blueprint`` with ``values`` and parse the output."""
+    warnings: list[str] = []
+    environment = build_environment(warnings)
+    context = {"values": values, "blueprint": blueprint.name, "generate_secret": generate_secret}
+
+    rendered: list[RenderedDocument] = []
+    for name in blueprint.template_names():
+        log.info("rendering %s", name)
+        text = _render_template(environment, name, context)
+        rendered.extend(_parse_output(name, text, first_index=len(rendered)))
+
+    rendered.sort(key=_output_rank)
+    # Several templates naming one object would make `kubectl apply` keep the last.
+    seen: dict[tuple[str, str, str], str] = {}
+    for document in rendered:
+        key = (document.kind, document.data["metadata"].get("namespace") or "", document.name)
+        if key in seen:
+            raise TemplateError(
+                f"{document.template}: {document.kind} {document.name} is also "
+                f"rendered by {seen[key]}"
+            )
+        seen[key] = document.template
+    return Rendering(rendered, list(dict.fromkeys(warnings)))
+
+
+def _output_rank(document: RenderedDocument) -> tuple[int, str, int]:
+    rank = _KIND_RANK.get(document.kind, len(KIND_ORDER))
+    return rank, document.template, document.document.index
+
+
+def _render_template(
+    environment: jinja2.Environment, name: str, context: dict[str, Any]
+) -> str:
+    try:
+        return environment.get_template(name).render(context)
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(f"{exc.name or name}:{exc.lineno}: {exc.message}") from None
+    except jinja2.TemplateNotFound as exc:
+        raise BrokenInstallError(f"{name}: template {exc.name} is missing") from None
+    except jinja2.UndefinedError as exc:
+        raise TemplateError(f"{_template_position(name)}: {exc.message}") from None
+    except TemplateError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a template may fail in any filter
+        raise TemplateError(f"{_template_position(name)}: {exc}") from None
+
+
+def _template_position(default: str) -> str:
+    # Jinja rewrites tracebacks so that template frames carry the template's file
+    # name and line; the innermost such frame is where rendering stopped.
+    traceback = sys.exc_info()[2]
+    root = str(templates_root())
+    position = default
+    while traceback is not None:
+        filename = traceback.tb_frame.f_code.co_filename
+        if filename.startswith(root):
+            relative = filename[len(root) :].lstrip("/\\").replace("\\", "/")
+            position = f"{relative}:{traceback.tb_lineno}"
+        traceback = traceback.tb_next
+    return position
+
+
+def _parse_output(name: str, text: str, first_index: int) -> list[RenderedDocument]:
+    documents = []
+    for chunk_text, line in _split_documents(text):
+        try:
+            parsed = list(iter_documents(chunk_text, name, line_offset=line))
+        except DocumentError as exc:
+            raise TemplateError(
+                f"{name}: rendered line {exc.line}: {exc.message}"
+            ) from None
+        if not parsed:
+            continue
+        if len(parsed) > 1:
+            raise TemplateError(f"{name}: rendered line {line + 1}: several documents")
+        document = parsed[0]
+        document.index = first_index + len(documents)
+        _check_object(name, document)
+        documents.append(RenderedDocument(name, chunk_text.strip("\n") + "\n", document))
+    return documents
+
+
+def _split_documents(text: str) -> list[tuple[str, int]]:
+    """Split rendered text at ``---`` lines into (text, line offset) pairs."""
+    chunks = []
+    start, line = 0, 0
+    for match in _DOCUMENT_SEPARATOR.finditer(text):
+        chunk = text[start : match.start()]
+        chunks.append((chunk, line))
+        line += chunk.count("\n") + 1
+        start = match.end() + 1
+    chunks.append((text[start:], line))
+    return [(chunk, offset) for chunk, offset in chunks if chunk.strip()]
+
+
+def _check_object(name: str, document: Document) -> None:
+    data = document.data
+    where = f"{name}: rendered line {document.line}"
+    if not isinstance(data, dict):
+        raise TemplateError(f"{where}: document is not a mapping")
+    if document.duplicate_keys:
+        key, line, _ = document.duplicate_keys[0]
+        raise TemplateError(f"{name}: rendered line {line}: duplicate key {key!r}")
+    for field_name in ("apiVersion", "kind"):
+        if not isinstance(data.get(field_name), str) or not data[field_name]:
+            raise TemplateError(f"{where}: document has no {field_name}")
+    metadata = data.get("metadata")
+    if not isinstance(metadata, dict) or not isinstance(metadata.get("name"), str):
+        raise TemplateError(f"{where}: {data['kind']} has no metadata.name")
+
+
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    """Compiled templates kept between runs; Jinja keys them by source checksum.
+
+    Compiling the templates is most of a render's own time. Without a writable
+    cache folder stsgen simply compiles every time.
+    """
+    from stsgen import __version__
+
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(
+        os.path.expanduser("~"), ".cache"
+    )
+    folder = os.path.join(base, "stsgen", f"jinja-{__version__}")
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError:
+        return None
+    if not os.access(folder, os.W_OK):
+        return None
+    return jinja2.FileSystemBytecodeCache(folder)
+
+
+# Filters and globals -------------------------------------------------------------
+
+
+class _BlockDumper(yaml.SafeDumper):
+    """Writes multi-line strings as literal blocks so scripts stay readable."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_BlockDumper.add_representer(str, _represent_str)
+
+
+def to_yaml(value: Any) -> str:
+    """Block YAML of ``value`` without a trailing newline, keys in given order."""
+    if value is None or value == {} or value == []:
+        return json.dumps(value)
+    text = yaml.dump(
+        value, Dumper=_BlockDumper, sort_keys=False, default_flow_style=False, width=1000
+    )
+    return text.rstrip("\n").removesuffix("\n...")
+
+
+def quote(value: Any) -> str:
+    """A double-quoted YAML scalar (JSON string syntax is valid YAML)."""
+    return json.dumps("" if value is None else str(value), ensure_ascii=False)
+
+
+def b64encode(value: Any) -> str:
+    return base64.b64encode(str(value).encode("utf-8")).decode("ascii")
+
+
+def random_password(length: int = 24) -> str:
+    return "".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(length))
+
+
+def _warner(warnings: list[str]) -> Callable[[str], str]:
+    def warn(message: str) -> str:
+        warnings.append(str(message))
+        return ""
+
+    return warn

@@ -1,0 +1,372 @@
+"""Values: a blueprint's defaults, overridden by files, ``--set`` and dedicated flags.
+
+Precedence, lowest first: ``values.yaml`` of the blueprint; each ``-f FILE`` in
+order (deep-merged, later wins); ``--set``/``--set-string`` in order; the dedicated
+flags (``--name``, ``--replicas`` ...). The merged values are then checked against
+the blueprint's ``values.schema.json``.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import json
+import re
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from stsgen.errors import BrokenInstallError, ValuesError
+from stsgen.rendering.blueprints import Blueprint
+
+# Guards a `--set a[100000]=x` from allocating a huge list, as Helm does.
+MAX_SET_INDEX = 65536
+
+
+@dataclass(frozen=True)
+class SetExpression:
+    """One ``--set`` or ``--set-string`` argument, as given."""
+
+    text: str
+    as_string: bool = False
+
+
+def load_values(
+    blueprint: Blueprint,
+    files: Sequence[str] = (),
+    sets: Sequence[SetExpression] = (),
+    flags: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Merge every source of values for ``blueprint`` and check the result."""
+    values = _read_defaults(blueprint)
+
+    for name in files:
+        values = merge(values, read_values_file(name))
+
+    for expression in sets:
+        for path, value in parse_set(expression.text, expression.as_string):
+            assign(values, path, value)
+
+    for flag, value in (flags or {}).items():
+        if value is None:
+            continue
+        target = blueprint.flags.get(flag)
+        if target is None:
+            raise ValuesError(f"blueprint {blueprint.name} has no --{flag} option")
+        assign(values, parse_key(target), value)
+
+    check_values(values, _read_schema(blueprint))
+    return values
+
+
+def _read_defaults(blueprint: Blueprint) -> dict[str, Any]:
+    try:
+        data = yaml.load(
+            blueprint.values_file.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader
+        )
+    except (OSError, yaml.YAMLError) as exc:
+        raise BrokenInstallError(
+            f"{blueprint.name}/values.yaml is unreadable: {exc}"
+        ) from None
+    return data if isinstance(data, dict) else {}
+
+
+def _read_schema(blueprint: Blueprint) -> dict[str, Any]:
+    try:
+        return json.loads(blueprint.schema_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise BrokenInstallError(
+            f"{blueprint.name}/values.schema.json is unreadable: {exc}"
+        ) from None
+
+
+def read_values_file(name: str) -> dict[str, Any]:
+    """Read one ``-f`` file (``-`` is stdin); it must hold a mapping."""
+    label = "<stdin>" if name == "-" else name
+    try:
+        text = sys.stdin.read() if name == "-" else _read_text(name)
+        data = yaml.load(text, Loader=yaml.CSafeLoader)
+    except OSError as exc:
+        raise ValuesError(f"{label}: cannot read values file: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ValuesError(f"{label}: values file is not UTF-8 text") from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f"{label}:{mark.line + 1}:{mark.column + 1}" if mark else label
+        raise ValuesError(f"{where}: not valid YAML: {exc.problem}") from None
+    except yaml.YAMLError as exc:
+        raise ValuesError(f"{label}: not valid YAML: {exc}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ValuesError(
+            f"{label}: values file must hold a mapping, not {type(data).__name__}"
+        )
+    return data
+
+
+def _read_text(name: str) -> str:
+    with open(name, encoding="utf-8") as handle:
+        return handle.read()
+
+
+def merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """Deep-merge ``override`` into a copy of ``base``: maps merge, the rest replaces.
+
+    A ``null`` in the override removes the key, as it does in Helm.
+    """
+    result = copy.deepcopy(base)
+    for key, value in override.items():
+        if value is None:
+            result.pop(key, None)
+        elif isinstance(value, Mapping) and isinstance(result.get(key), dict):
+            result[key] = merge(result[key], value)
+        else:
+            result[key] = copy.deepcopy(value)
+    return result
+
+
+# --set parsing ---------------------------------------------------------------------
+
+
+def parse_set(text: str, as_string: bool = False) -> list[tuple[list[str | int], Any]]:
+    """Parse ``a.b=1,c[0].d=x,e={p,q}`` into (path, typed value) pairs, as Helm does."""
+    pairs = []
+    for item in _split_unescaped(text, ",", respect_braces=True):
+        if not item:
+            continue
+        key, sep, raw = _partition_unescaped(item, "=")
+        if not sep:
+            raise ValuesError(f"--set {text!r}: {item!r} has no '=value'")
+        path = parse_key(key)
+        if raw.startswith("{") and raw.endswith("}"):
+            value: Any = [
+                _typed(_unescape(part), as_string)
+                for part in _split_unescaped(raw[1:-1], ",")
+                if part != ""
+            ]
+        else:
+            value = _typed(_unescape(raw), as_string)
+        pairs.append((path, value))
+    return pairs
+
+
+def parse_key(key: str) -> list[str | int]:
+    """Turn ``a.b[0].c`` (``\\.`` escapes a dot) into ``["a", "b", 0, "c"]``."""
+    path: list[str | int] = []
+    for part in _split_unescaped(key, "."):
+        match = _KEY_PART.match(part)
+        if match is None:
+            raise ValuesError(f"--set key {key!r}: cannot read {part!r}")
+        if match["name"]:
+            path.append(_unescape(match["name"]))
+        elif not path or not match["indexes"]:
+            raise ValuesError(f"--set key {key!r} has an empty name")
+        for index_text in _INDEX.findall(match["indexes"]):
+            if not index_text.isdigit():
+                raise ValuesError(f"--set key {key!r}: bad list index [{index_text}]")
+            if int(index_text) > MAX_SET_INDEX:
+                raise ValuesError(
+                    f"--set key {key!r}: index {index_text} is over {MAX_SET_INDEX}"
+                )
+            path.append(int(index_text))
+    return path
+
+
+_KEY_PART = re.compile(r"^(?P<name>(?:\\.|[^\[\]\\])*)(?P<indexes>(?:\[[^\]]*\])*)$")
+_INDEX = re.compile(r"\[([^\]]*)\]")
+
+
+def _typed(raw: str, as_string: bool) -> Any:
+    # Helm's rules: true/false/null by name, integers without a leading zero; a
+    # float stays a string.
+    if as_string:
+        return raw
+    lowered = raw.lower()
+    if lowered == "true":
+        return True
+    if lowered == "false":
+        return False
+    if lowered == "null":
+        return None
+    if raw == "0":
+        return 0
+    if raw and raw[0] != "0":
+        try:
+            number = int(raw, 10)
+        except ValueError:
+            return raw
+        if -(2**63) <= number < 2**63 and raw.lstrip("+-").isdigit():
+            return number
+    return raw
+
+
+def assign(values: dict[str, Any], path: Sequence[str | int], value: Any) -> None:
+    """Set ``path`` in ``values`` to ``value``, creating maps and lists on the way."""
+    node: Any = values
+    for position, step in enumerate(path):
+        last = position == len(path) - 1
+        next_step = None if last else path[position + 1]
+        empty: Any = [] if isinstance(next_step, int) else {}
+        if isinstance(step, int):
+            if not isinstance(node, list):
+                raise ValuesError(f"{_show(path[:position])} is not a list")
+            while len(node) <= step:
+                node.append(None)
+            if last:
+                node[step] = value
+            elif not isinstance(node[step], (dict, list)):
+                node[step] = empty
+            node = node[step]
+        else:
+            if not isinstance(node, dict):
+                raise ValuesError(f"{_show(path[:position])} is not a map")
+            if last:
+                if value is None:
+                    node.pop(step, None)
+                else:
+                    node[step] = value
+            elif not isinstance(node.get(step), (dict, list)):
+                node[step] = empty
+            if not last:
+                node = node[step]
+
+
+def _show(path: Sequence[str | int]) -> str:
+    from stsgen.validation.findings import format_path
+
+    return format_path(path) or "values"
+
+
+def _split_unescaped(text: str, separator: str, respect_braces: bool = False) -> list[str]:
+    parts, current, depth, escaped = [], [], 0, False
+    for char in text:
+        if escaped:
+            current.append("\\" + char)
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif respect_braces and char == "{":
+            depth += 1
+            current.append(char)
+        elif respect_braces and char == "}":
+            depth = max(depth - 1, 0)
+            current.append(char)
+        elif char == separator and depth == 0:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    if escaped:
+        current.append("\\")
+    parts.append("".join(current))
+    return parts
+
+
+def _partition_unescaped(text: str, separator: str) -> tuple[str, str, str]:
+    parts = _split_unescaped(text, separator)
+    if len(parts) == 1:
+        return text, "", ""
+    head = parts[0]
+    return head, separator, text[len(head) + 1 :]
+
+
+def _unescape(text: str) -> str:
+    out, escaped = [], False
+    for char in text:
+        if escaped:
+            out.append(char)
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+# Schema check ----------------------------------------------------------------------
+
+
+def check_values(values: dict[str, Any], schema: dict[str, Any]) -> None:
+    """Raise ValuesError naming the first value that breaks the blueprint's schema."""
+    import jsonschema_rs
+
+    try:
+        validator = jsonschema_rs.validator_for(schema)
+    except (ValueError, jsonschema_rs.ValidationError) as exc:
+        raise BrokenInstallError(f"values.schema.json is not a valid schema: {exc}") from None
+    errors = sorted(
+        validator.iter_errors(values),
+        key=lambda error: (list(map(str, error.instance_path)), error.kind.name),
+    )
+    if errors:
+        raise ValuesError(describe_error(errors[0], schema))
+
+
+def describe_error(error: Any, schema: dict[str, Any]) -> str:
+    """One line naming the value path and what was expected of it."""
+    path = list(error.instance_path)
+    kind = error.kind
+    if kind.name == "additionalProperties":
+        allowed = sorted(_schema_at(schema, error.schema_path[:-1]).get("properties", {}))
+        key = sorted(kind.unexpected)[0]
+        close = difflib.get_close_matches(key, allowed, n=1)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        return f"values: {_show([*path, key])}: unknown key{hint}"
+    if kind.name in ("anyOf", "oneOfNotValid") and getattr(kind, "context", None):
+        branches = [branch for group in kind.context for branch in group]
+        if branches:
+            return describe_error(_most_telling(branches), schema)
+    return f"values: {_show(path)}: {_expectation(error, schema)}"
+
+
+def _most_telling(branches: list[Any]) -> Any:
+    # The branch that got deepest into the value says the most; a bare type
+    # mismatch says the least.
+    return max(branches, key=lambda e: (len(e.instance_path), e.kind.name != "type"))
+
+
+def _schema_at(schema: dict[str, Any], path: Sequence[str | int]) -> dict[str, Any]:
+    node: Any = schema
+    for step in path:
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            return {}
+    return node if isinstance(node, dict) else {}
+
+
+def _expectation(error: Any, schema: dict[str, Any]) -> str:
+    kind, value = error.kind, error.instance
+    shown = json.dumps(value) if _is_scalar(value) else "value"
+    name = kind.name
+    if name == "enum":
+        return f"{shown} is not one of {', '.join(json.dumps(v) for v in kind.options)}"
+    if name == "minimum":
+        return f"{shown} is below the minimum of {kind.limit}"
+    if name == "maximum":
+        return f"{shown} is above the maximum of {kind.limit}"
+    if name == "pattern":
+        described = _schema_at(schema, error.schema_path[:-1]).get("description")
+        return f"{shown} is not {described or 'matching ' + kind.pattern}"
+    if name == "maxLength":
+        return f"{shown} is longer than {kind.limit} characters"
+    if name == "minLength":
+        return f"{shown} is shorter than {kind.limit} characters"
+    if name == "required":
+        return f"missing required key {kind.property}"
+    if name == "type":
+        return f"{shown} is not of type {_type_names(kind.types)}"
+    return error.message
+
+
+def _type_names(types: Any) -> str:
+    names = types if isinstance(types, (list, tuple)) else [types]
+    return " or ".join(str(getattr(item, "name", item)).lower() for item in names)
+
+
+def _is_scalar(value: Any) -> bool:
+    return isinstance(value, (str, int, float, bool)) or value is None
