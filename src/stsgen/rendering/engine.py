@@ -17,6 +17,7 @@ import string
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -24,7 +25,7 @@ import yaml
 
 from stsgen.documents import Document, DocumentError, iter_documents
 from stsgen.errors import BrokenInstallError, TemplateError
-from stsgen.rendering.blueprints import Blueprint, templates_root
+from stsgen.rendering.blueprints import Blueprint
 
 log = logging.getLogger(__name__)
 
@@ -73,9 +74,10 @@ class Rendering:
     warnings: list[str] = field(default_factory=list)
 
 
-def build_environment(warnings: list[str]) -> jinja2.Environment:
+def build_environment(root: Path, warnings: list[str]) -> jinja2.Environment:
+    """The Jinja2 environment for the blueprints under ``root``."""
     environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates_root())),
+        loader=jinja2.FileSystemLoader(str(root)),
         bytecode_cache=_bytecode_cache(),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -96,13 +98,14 @@ def render_blueprint(
 ) -> Rendering:
     """Render every template of ``blueprint`` with ``values`` and parse the output."""
     warnings: list[str] = []
-    environment = build_environment(warnings)
+    root = blueprint.path.parent
+    environment = build_environment(root, warnings)
     context = {"values": values, "blueprint": blueprint.name, "generate_secret": generate_secret}
 
     rendered: list[RenderedDocument] = []
     for name in blueprint.template_names():
         log.info("rendering %s", name)
-        text = _render_template(environment, name, context)
+        text = _render_template(environment, root, name, context)
         rendered.extend(_parse_output(name, text, first_index=len(rendered)))
 
     rendered.sort(key=_output_rank)
@@ -125,7 +128,7 @@ def _output_rank(document: RenderedDocument) -> tuple[int, str, int]:
 
 
 def _render_template(
-    environment: jinja2.Environment, name: str, context: dict[str, Any]
+    environment: jinja2.Environment, root: Path, name: str, context: dict[str, Any]
 ) -> str:
     try:
         return environment.get_template(name).render(context)
@@ -134,23 +137,23 @@ def _render_template(
     except jinja2.TemplateNotFound as exc:
         raise BrokenInstallError(f"{name}: template {exc.name} is missing") from None
     except jinja2.UndefinedError as exc:
-        raise TemplateError(f"{_template_position(name)}: {exc.message}") from None
+        raise TemplateError(f"{_template_position(root, name)}: {exc.message}") from None
     except TemplateError:
         raise
     except Exception as exc:  # noqa: BLE001 - a template may fail in any filter
-        raise TemplateError(f"{_template_position(name)}: {exc}") from None
+        raise TemplateError(f"{_template_position(root, name)}: {exc}") from None
 
 
-def _template_position(default: str) -> str:
+def _template_position(root: Path, default: str) -> str:
     # Jinja rewrites tracebacks so that template frames carry the template's file
     # name and line; the innermost such frame is where rendering stopped.
     traceback = sys.exc_info()[2]
-    root = str(templates_root())
+    prefix = str(root)
     position = default
     while traceback is not None:
         filename = traceback.tb_frame.f_code.co_filename
-        if filename.startswith(root):
-            relative = filename[len(root) :].lstrip("/\\").replace("\\", "/")
+        if filename.startswith(prefix):
+            relative = filename[len(prefix) :].lstrip("/\\").replace("\\", "/")
             position = f"{relative}:{traceback.tb_lineno}"
         traceback = traceback.tb_next
     return position
@@ -230,7 +233,11 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
 
 
 class _BlockDumper(yaml.SafeDumper):
-    """Writes multi-line strings as literal blocks so scripts stay readable."""
+    """Writes multi-line strings as literal blocks and indents nested lists, so
+    values placed into templates read like hand-written manifests."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        return super().increase_indent(flow, False)
 
 
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:

@@ -315,12 +315,16 @@ def describe_error(error: Any, schema: dict[str, Any]) -> str:
         key = sorted(kind.unexpected)[0]
         close = difflib.get_close_matches(key, allowed, n=1)
         hint = f"; did you mean {close[0]}?" if close else ""
-        return f"values: {_show([*path, key])}: unknown key{hint}"
+        return f"{_where([*path, key])}: unknown key{hint}"
     if kind.name in ("anyOf", "oneOfNotValid") and getattr(kind, "context", None):
         branches = [branch for group in kind.context for branch in group]
         if branches:
             return describe_error(_most_telling(branches), schema)
-    return f"values: {_show(path)}: {_expectation(error, schema)}"
+    return f"{_where(path)}: {_expectation(error, schema)}"
+
+
+def _where(path: Sequence[str | int]) -> str:
+    return f"values: {_show(path)}" if path else "values"
 
 
 def _most_telling(branches: list[Any]) -> Any:

@@ -22,6 +22,8 @@ from stsgen.rendering.engine import RenderedDocument
 LEDGER_NAME = ".stsgen-files.json"
 KUSTOMIZATION_NAME = "kustomization.yaml"
 _UNSAFE = re.compile(r"[^a-z0-9.-]+")
+_DOTS = re.compile(r"\.{2,}")
+_DASHES = re.compile(r"-{2,}")
 
 
 def format_stream(documents: Sequence[RenderedDocument]) -> str:
@@ -42,7 +44,8 @@ def format_json_list(documents: Sequence[RenderedDocument]) -> str:
 
 def file_name(document: RenderedDocument) -> str:
     """``<kind>-<name>.yaml`` in lower case, reduced to characters safe in any folder."""
-    stem = _UNSAFE.sub("-", f"{document.kind}-{document.name}".lower()).strip(".-")
+    stem = _UNSAFE.sub("-", f"{document.kind}-{document.name}".lower())
+    stem = _DASHES.sub("-", _DOTS.sub("-", stem)).strip(".-")
     return f"{stem or 'object'}.yaml"
 
 
@@ -78,10 +81,10 @@ def write_output_dir(
     # Check every target before writing anything, so a refusal leaves no trace.
     for name in files:
         target = root / name
-        if target.resolve().parent != root:
-            raise OutputError(f"--output-dir: {name} would be written outside {directory}")
         if target.is_symlink() or (target.exists() and not target.is_file()):
             raise OutputError(f"--output-dir: {target} is not a regular file")
+        if target.resolve().parent != root:
+            raise OutputError(f"--output-dir: {name} would be written outside {directory}")
         if target.exists() and not force:
             recorded = ledger.get(name)
             if recorded is None:

@@ -1,0 +1,148 @@
+"""`stsgen render`, `list`, `values` and `--version` driven as a user drives them."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+import yaml
+
+from stsgen import __version__
+from tests.acceptance.helpers import REPO, run_cli, run_command
+
+
+def test_render_prints_a_stream_kubectl_can_apply() -> None:
+    run = run_cli("render", "statefulset", "--name", "web", "--replicas", "3")
+
+    assert run.code == 0, run
+    assert run.stderr == ""
+    documents = list(yaml.safe_load_all(run.stdout))
+    assert [d["kind"] for d in documents] == ["Service", "StatefulSet"]
+    assert documents[1]["spec"]["replicas"] == 3
+    assert run.stdout.count("---\n# Source: statefulset/") == 2
+
+
+def test_installed_command_works_from_another_directory(tmp_path: Path) -> None:
+    run = run_command("render", "statefulset", cwd=tmp_path)
+
+    assert run.code == 0, run
+    assert "claimName" not in run.stdout
+    assert "storageClassName: sc-nfs" in run.stdout
+    assert "mountPath: \"/usr/share/nginx/html\"" in run.stdout
+
+
+def test_module_entry_point_and_version(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    completed = subprocess.run(
+        [sys.executable, "-m", "stsgen", "--version"],
+        cwd=tmp_path, capture_output=True, text=True, check=False,
+    )
+
+    assert completed.returncode == 0
+    assert completed.stdout == f"stsgen {__version__}\n"
+    assert completed.stderr == ""
+
+
+def test_output_is_identical_across_runs_and_environments(tmp_path: Path) -> None:
+    first = run_command("render", "statefulset", "-f", "examples/web.yaml")
+    second = run_command(
+        "render", "statefulset", "-f", str(REPO / "examples" / "web.yaml"),
+        cwd=tmp_path,
+        env={"PYTHONHASHSEED": "123", "TZ": "Asia/Shanghai", "LANG": "C",
+             "XDG_CACHE_HOME": str(tmp_path / "cache")},
+    )
+
+    assert first.code == second.code == 0
+    assert first.stdout == second.stdout
+
+
+def test_json_output_is_a_list() -> None:
+    run = run_cli("render", "statefulset", "-o", "json")
+
+    assert run.code == 0, run
+    listing = json.loads(run.stdout)
+    assert listing["kind"] == "List"
+    assert [item["kind"] for item in listing["items"]] == ["Service", "StatefulSet"]
+
+
+def test_values_from_stdin() -> None:
+    run = run_cli("render", "statefulset", "-f", "-", stdin="replicas: 7\n")
+
+    assert run.code == 0, run
+    assert "replicas: 7\n" in run.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["nosuch"], "stsgen: error: no blueprint named 'nosuch'"),
+        (["statefulset", "-f", "/no/such.yaml"], "stsgen: error: /no/such.yaml: cannot read"),
+        (["statefulset", "--set", "a[x]=1"], "stsgen: error: --set key 'a[x]': bad list"),
+        (["statefulset", "--replicas", "-1"], "stsgen: error: values: replicas: -1 is below"),
+        (["statefulset", "--set", "podManagementPolicy=Sequential"],
+         'stsgen: error: values: podManagementPolicy: "Sequential" is not one of'),
+        (["statefulset", "--name", "Web_1"], 'stsgen: error: values: name: "Web_1" is not'),
+        (["statefulset", "--set", "replicsa=3"],
+         "stsgen: error: values: replicsa: unknown key; did you mean replicas?"),
+    ],
+    ids=["blueprint", "values-file", "set-syntax", "negative", "enum", "name", "typo"],
+)
+def test_bad_input_is_one_line_exit_2_and_no_output(
+    args: list[str], message: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+
+    run = run_cli("render", *args, "--output-dir", str(out))
+
+    assert run.code == 2, run
+    assert run.stdout == ""
+    assert run.stderr.startswith(message)
+    assert run.stderr.count("\n") == 1
+    assert not out.exists()
+
+
+def test_bad_input_from_the_installed_command_has_no_traceback() -> None:
+    run = run_command("render", "statefulset", "--set", "replicas=-5")
+
+    assert run.code == 2
+    assert run.stdout == ""
+    assert "Traceback" not in run.stderr
+    assert run.stderr == "stsgen: error: values: replicas: -5 is below the minimum of 0\n"
+
+
+def test_output_dir_writes_files_and_refuses_foreign_ones(tmp_path: Path) -> None:
+    first = run_cli("render", "statefulset", "--output-dir", str(tmp_path))
+    (tmp_path / "statefulset-myapp.yaml").write_text("edited\n")
+    second = run_cli("render", "statefulset", "--output-dir", str(tmp_path))
+
+    assert first.code == 0, first
+    assert first.stdout == ""
+    assert sorted(os.listdir(tmp_path)) == [
+        ".stsgen-files.json", "kustomization.yaml", "service-myapp-headless.yaml",
+        "statefulset-myapp.yaml",
+    ]
+    assert second.code == 2
+    assert "was edited since stsgen wrote it" in second.stderr
+    assert (tmp_path / "statefulset-myapp.yaml").read_text() == "edited\n"
+
+
+def test_list_and_values() -> None:
+    listing = run_cli("list")
+    values = run_cli("values", "statefulset")
+
+    assert listing.code == values.code == 0
+    assert listing.stdout.startswith("statefulset  ")
+    assert values.stdout == (REPO / "templates/statefulset/values.yaml").read_text()
+    assert values.stdout.startswith("# Default values")
+
+
+def test_values_of_unknown_blueprint() -> None:
+    run = run_cli("values", "nope")
+
+    assert run.code == 2
+    assert run.stdout == ""
+    assert run.stderr.startswith("stsgen: error: no blueprint named 'nope'")

@@ -1,0 +1,164 @@
+"""Values: Helm-style --set parsing, deep merge, precedence and schema messages."""
+
+from __future__ import annotations
+
+import pytest
+
+from stsgen.errors import ValuesError
+from stsgen.rendering.blueprints import find_blueprint
+from stsgen.rendering.values import (
+    SetExpression,
+    assign,
+    load_values,
+    merge,
+    parse_key,
+    parse_set,
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a=1", [(["a"], 1)]),
+        ("a.b=true,c=FALSE", [(["a", "b"], True), (["c"], False)]),
+        ("a=0644", [(["a"], "0644")]),  # Helm keeps a leading zero as a string
+        ("a=0", [(["a"], 0)]),
+        ("a=1.5", [(["a"], "1.5")]),  # Helm does not type floats
+        ("a=-3", [(["a"], -3)]),
+        ("a=null", [(["a"], None)]),
+        ("a={x,y}", [(["a"], ["x", "y"])]),
+        ("a[1].b=x", [(["a", 1, "b"], "x")]),
+        (r"a\.b=c\,d", [(["a.b"], "c,d")]),
+        ("a=", [(["a"], "")]),
+        ("a=x=y", [(["a"], "x=y")]),
+    ],
+    ids=["int", "bools", "leading-zero", "zero", "float", "negative", "null", "list",
+         "index", "escapes", "empty", "equals-in-value"],
+)
+def test_parse_set_types_values_like_helm(text: str, expected: list) -> None:
+    assert parse_set(text) == expected
+
+
+def test_set_string_keeps_every_value_a_string() -> None:
+    assert parse_set("a=1,b=true", as_string=True) == [(["a"], "1"), (["b"], "true")]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("a", "has no '=value'"),
+        ("a[x]=1", "bad list index [x]"),
+        (".a=1", "empty name"),
+        ("a[99999999]=1", "is over"),
+        ("a[1=2", "cannot read"),
+    ],
+)
+def test_parse_set_rejects_bad_syntax(text: str, message: str) -> None:
+    with pytest.raises(ValuesError, match=message.replace("[", r"\[")):
+        parse_set(text)
+
+
+def test_parse_key_reads_nested_indexes() -> None:
+    assert parse_key("a[0][2].b") == ["a", 0, 2, "b"]
+
+
+def test_assign_creates_maps_and_lists_and_null_removes() -> None:
+    values = {"a": {"keep": 1, "drop": 2}}
+
+    assign(values, ["a", "list", 1, "x"], "y")
+    assign(values, ["a", "drop"], None)
+
+    assert values == {"a": {"keep": 1, "list": [None, {"x": "y"}]}}
+
+
+def test_assign_refuses_to_index_a_map() -> None:
+    with pytest.raises(ValuesError, match="is not a list"):
+        assign({"a": {}}, ["a", 0], 1)
+
+
+def test_merge_is_deep_replaces_lists_and_does_not_mutate() -> None:
+    base = {"a": {"b": 1, "c": 2}, "l": [1, 2]}
+
+    merged = merge(base, {"a": {"b": 9, "c": None}, "l": [3]})
+
+    assert merged == {"a": {"b": 9}, "l": [3]}
+    assert base == {"a": {"b": 1, "c": 2}, "l": [1, 2]}
+
+
+def test_precedence_defaults_files_set_then_flags(tmp_path) -> None:
+    blueprint = find_blueprint("statefulset")
+    first = tmp_path / "one.yaml"
+    first.write_text("replicas: 4\nname: one\nimage: first:1\n")
+    second = tmp_path / "two.yaml"
+    second.write_text("replicas: 5\n")
+
+    values = load_values(
+        blueprint,
+        [str(first), str(second)],
+        [SetExpression("replicas=6,image=set:1")],
+        {"replicas": 7, "name": None},
+    )
+
+    assert values["replicas"] == 7  # the flag wins
+    assert values["image"] == "set:1"  # --set beats files
+    assert values["name"] == "one"  # an unset flag changes nothing
+    assert values["storage"]["className"] == "sc-nfs"  # defaults remain
+
+
+@pytest.mark.parametrize(
+    ("expression", "message"),
+    [
+        ("replicsa=3", "values: replicsa: unknown key; did you mean replicas?"),
+        ("replicas=-1", "values: replicas: -1 is below the minimum of 0"),
+        (
+            "podManagementPolicy=Sequential",
+            'values: podManagementPolicy: "Sequential" is not one of "OrderedReady", '
+            '"Parallel"',
+        ),
+        ("name=Web", 'values: name: "Web" is not a DNS-1123 label'),
+        ("storage.size=10Gb", 'values: storage.size: "10Gb" is not a size'),
+        ("updateStrategy.maxUnavailable=0", "values: updateStrategy.maxUnavailable: 0"),
+        (
+            "ports[0].name=a-very-long-port-name",
+            'values: ports[0].name: "a-very-long-port-name" is longer than 15 characters',
+        ),
+    ],
+    ids=["typo", "negative", "enum", "dns-label", "quantity", "max-unavailable",
+         "port-name"],
+)
+def test_schema_errors_name_the_value_path(expression: str, message: str) -> None:
+    blueprint = find_blueprint("statefulset")
+
+    with pytest.raises(ValuesError) as caught:
+        load_values(blueprint, sets=[SetExpression(expression)])
+
+    assert str(caught.value).startswith(message)
+    assert "\n" not in str(caught.value)
+
+
+def test_flag_the_blueprint_does_not_have(tmp_path) -> None:
+    blueprint = find_blueprint("statefulset")
+    unsupported = type(blueprint)(blueprint.name, blueprint.path, "x", {})
+
+    with pytest.raises(ValuesError, match="has no --replicas option"):
+        load_values(unsupported, flags={"replicas": 2})
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("a: [1,\n", "not valid YAML"),
+        ("- 1\n- 2\n", "must hold a mapping, not list"),
+    ],
+)
+def test_bad_values_files(tmp_path, content: str, message: str) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(content)
+
+    with pytest.raises(ValuesError, match=message):
+        load_values(find_blueprint("statefulset"), [str(path)])
+
+
+def test_missing_values_file() -> None:
+    with pytest.raises(ValuesError, match="cannot read values file"):
+        load_values(find_blueprint("statefulset"), ["/no/such/values.yaml"])

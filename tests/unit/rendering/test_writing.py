@@ -1,0 +1,112 @@
+"""Output: the YAML stream, the JSON List, and the guarded --output-dir folder."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from stsgen.documents import iter_documents
+from stsgen.errors import OutputError
+from stsgen.rendering.engine import RenderedDocument
+from stsgen.rendering.writing import (
+    LEDGER_NAME,
+    file_name,
+    format_json_list,
+    format_stream,
+    write_output_dir,
+)
+
+
+def document(kind: str, name: str, template: str = "demo/x.yaml.j2") -> RenderedDocument:
+    text = f"apiVersion: v1\nkind: {kind}\nmetadata:\n  name: {json.dumps(name)}\n"
+    return RenderedDocument(template, text, next(iter_documents(text, template)))
+
+
+def test_stream_puts_separator_and_source_before_each_document() -> None:
+    text = format_stream([document("Service", "a"), document("ConfigMap", "b")])
+
+    assert text.startswith("---\n# Source: demo/x.yaml.j2\napiVersion: v1\n")
+    assert [d["metadata"]["name"] for d in yaml.safe_load_all(text)] == ["a", "b"]
+
+
+def test_json_is_a_v1_list() -> None:
+    listing = json.loads(format_json_list([document("Service", "a")]))
+
+    assert listing["kind"] == "List" and listing["apiVersion"] == "v1"
+    assert listing["items"][0]["metadata"]["name"] == "a"
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("web", "service-web.yaml"),
+        ("../../etc/passwd", "service-etc-passwd.yaml"),
+        ("a/b\\c", "service-a-b-c.yaml"),
+        ("UPPER.case", "service-upper.case.yaml"),
+    ],
+)
+def test_file_names_stay_inside_the_folder(name: str, expected: str) -> None:
+    assert file_name(document("Service", name)) == expected
+
+
+def test_writes_files_kustomization_and_ledger(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+
+    write_output_dir(out, [document("Service", "a"), document("ConfigMap", "b")])
+
+    names = sorted(path.name for path in out.iterdir())
+    assert names == [LEDGER_NAME, "configmap-b.yaml", "kustomization.yaml", "service-a.yaml"]
+    kustomization = yaml.safe_load((out / "kustomization.yaml").read_text())
+    assert kustomization["resources"] == ["service-a.yaml", "configmap-b.yaml"]
+
+
+def test_rewrites_its_own_files_and_removes_stale_ones(tmp_path: Path) -> None:
+    write_output_dir(tmp_path, [document("Service", "a"), document("ConfigMap", "b")])
+
+    write_output_dir(tmp_path, [document("Service", "a")])
+
+    assert not (tmp_path / "configmap-b.yaml").exists()
+    assert (tmp_path / "service-a.yaml").exists()
+
+
+def test_refuses_a_file_it_did_not_write_and_writes_nothing(tmp_path: Path) -> None:
+    (tmp_path / "service-a.yaml").write_text("mine\n")
+
+    with pytest.raises(OutputError, match="was not written by stsgen"):
+        write_output_dir(tmp_path, [document("ConfigMap", "b"), document("Service", "a")])
+
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["service-a.yaml"]
+
+
+def test_refuses_a_file_edited_since_unless_forced(tmp_path: Path) -> None:
+    write_output_dir(tmp_path, [document("Service", "a")])
+    edited = tmp_path / "service-a.yaml"
+    edited.write_text(edited.read_text() + "# my change\n")
+
+    with pytest.raises(OutputError, match="was edited since"):
+        write_output_dir(tmp_path, [document("Service", "a")])
+    assert edited.read_text().endswith("# my change\n")
+
+    write_output_dir(tmp_path, [document("Service", "a")], force=True)
+    assert "# my change" not in edited.read_text()
+
+
+def test_refuses_two_objects_for_one_file(tmp_path: Path) -> None:
+    with pytest.raises(OutputError, match="would overwrite service-a.yaml"):
+        write_output_dir(tmp_path, [document("Service", "a"), document("Service", "A")])
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_refuses_a_symlink_target(tmp_path: Path) -> None:
+    outside = tmp_path / "outside.txt"
+    outside.write_text("keep\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "service-a.yaml").symlink_to(outside)
+
+    with pytest.raises(OutputError, match="not a regular file"):
+        write_output_dir(out, [document("Service", "a")], force=True)
+    assert outside.read_text() == "keep\n"
