@@ -135,7 +135,9 @@ def test_list_and_values() -> None:
     values = run_cli("values", "statefulset")
 
     assert listing.code == values.code == 0
-    assert listing.stdout.startswith("statefulset  ")
+    lines = listing.stdout.splitlines()
+    assert any(line.startswith("statefulset  a StatefulSet") for line in lines)
+    assert lines == sorted(lines)
     assert values.stdout == (REPO / "templates/statefulset/values.yaml").read_text()
     assert values.stdout.startswith("# Default values")
 
