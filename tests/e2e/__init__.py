@@ -1,0 +1,1 @@
+"""End-to-end tests: rendered blueprints run on real servers in Linux namespaces."""
