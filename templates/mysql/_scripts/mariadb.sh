@@ -49,6 +49,9 @@ replication_sql() {
   local password primary
   password=$(sql_string "${REPLICATION_PASSWORD:-}")
   primary=$(sql_string "$(peer_host 0)")
+  # A sidecar restarted after START SLAVE but before it recorded success comes
+  # back here; gtid_slave_pos cannot change while replication runs.
+  echo "STOP SLAVE;"
   echo "SET GLOBAL gtid_slave_pos = $(sql_string "$2");"
   echo "CHANGE MASTER TO MASTER_HOST = $primary, MASTER_PORT = $MYSQL_PORT," \
     "MASTER_USER = '$REPLICATION_USER', MASTER_PASSWORD = $password," \

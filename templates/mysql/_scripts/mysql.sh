@@ -62,7 +62,10 @@ replication_sql() {
   primary=$(sql_string "$(peer_host 0)")
   # super_read_only would refuse the GTID reset; it is back on at the end.
   echo "SET GLOBAL super_read_only = OFF;"
+  # A sidecar restarted after starting replication but before it recorded
+  # success comes back here; the GTID reset needs replication stopped.
 {% if version == "5.7" %}
+  echo "STOP SLAVE;"
   if [[ $1 == backup ]]; then
     echo "RESET MASTER;"
     if [[ -n $2 ]]; then
@@ -74,6 +77,7 @@ replication_sql() {
     "MASTER_AUTO_POSITION = 1, MASTER_CONNECT_RETRY = 10;"
   echo "START SLAVE;"
 {% else %}
+  echo "STOP REPLICA;"
   if [[ $1 == backup ]]; then
 {% if version == "8.0" %}
     echo "RESET MASTER;"
