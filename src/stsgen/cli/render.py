@@ -118,7 +118,7 @@ def render(
     rendering = render_blueprint(found, values, generate_secret=generate_secret)
     for message in rendering.warnings:
         echo_warning(message)
-    if generate_secret:
+    if generate_secret and any(doc.kind == "Secret" for doc in rendering.documents):
         echo_warning(
             "the output holds generated credentials and is not reproducible; "
             "keep it out of version control"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from enum import Enum
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -17,7 +17,7 @@ class RulesFormat(str, Enum):
 
 def list_rules(
     rule_id: Annotated[
-        Optional[str],  # noqa: UP007 - Typer reads the annotation at run time
+        str | None,
         typer.Argument(help="Show this rule in full.", show_default=False),
     ] = None,
     output: Annotated[
@@ -52,7 +52,9 @@ def list_rules(
             }
             for rule in checks.values()
         ]
-        sys.stdout.write(json.dumps(listing if rule_id is None else listing[0], indent=2))
+        sys.stdout.write(
+            json.dumps(listing if rule_id is None else listing[0], indent=2)
+        )
         sys.stdout.write("\n")
         return
 
@@ -65,4 +67,6 @@ def list_rules(
 
     width = max(len(rule.id) for rule in checks.values())
     for rule in checks.values():
-        sys.stdout.write(f"{rule.id:<{width}}  {rule.severity.value:<7}  {rule.summary}\n")
+        sys.stdout.write(
+            f"{rule.id:<{width}}  {rule.severity.value:<7}  {rule.summary}\n"
+        )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from enum import Enum
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -26,14 +26,14 @@ class FailOn(str, Enum):
 
 def validate(
     paths: Annotated[
-        Optional[list[str]],  # noqa: UP007 - Typer reads the annotation at run time
+        list[str] | None,
         typer.Argument(
-            help="Files or folders to check (folders: *.yaml, *.yml, *.json); - is stdin.",
+            help="Files or folders to check (*.yaml, *.yml, *.json); - reads stdin.",
             show_default=False,
         ),
     ] = None,
     kubernetes_version: Annotated[
-        Optional[str],  # noqa: UP007
+        str | None,
         typer.Option(
             "--kubernetes-version",
             help="Kubernetes version to check against (default: the newest bundled).",
@@ -49,7 +49,7 @@ def validate(
         ),
     ] = True,
     crd: Annotated[
-        Optional[list[str]],  # noqa: UP007
+        list[str] | None,
         typer.Option(
             "--crd",
             help="CustomResourceDefinition file or folder (repeatable); CRDs in the "
@@ -65,9 +65,10 @@ def validate(
         ),
     ] = False,
     skip: Annotated[
-        Optional[list[str]],  # noqa: UP007
+        list[str] | None,
         typer.Option(
-            "--skip", help="Rule id to turn off (repeatable); see `stsgen rules`.",
+            "--skip",
+            help="Rule id to turn off (repeatable); see `stsgen rules`.",
             show_default=False,
         ),
     ] = None,
@@ -104,6 +105,7 @@ def validate(
     """
     from stsgen.cli.app import echo_error, state, use_color
     from stsgen.output import REPORTER_BY_NAME
+    from stsgen.schemas import resolve_version
     from stsgen.validation.engine import (
         ValidationOptions,
         check_skip_ids,
@@ -115,7 +117,7 @@ def validate(
     from stsgen.validation.sources import collect_sources
 
     options = ValidationOptions(
-        kubernetes_version=kubernetes_version,
+        kubernetes_version=resolve_version(kubernetes_version),
         strict=strict,
         crd_paths=tuple(crd or ()),
         ignore_missing_schemas=ignore_missing_schemas,
@@ -124,20 +126,14 @@ def validate(
         strict_refs=strict_refs,
         workers=workers,
     )
-    from stsgen.schemas import resolve_version
-
-    resolve_version(kubernetes_version)
-
     if not paths:
         if sys.stdin is None or sys.stdin.isatty():
-            raise UsageError(
-                "no input: give files or folders to validate, or - to read stdin"
-            )
+            raise UsageError("no input: give files or folders, or - to read stdin")
         paths = ["-"]
+
     sources, problems = collect_sources(paths)
     for problem in problems:
         echo_error(problem)
-
     validation = validate_sources(sources, options)
     for problem in validation.unreadable_paths:
         echo_error(problem)
