@@ -148,3 +148,38 @@ def test_values_of_unknown_blueprint() -> None:
     assert run.code == 2
     assert run.stdout == ""
     assert run.stderr.startswith("stsgen: error: no blueprint named 'nope'")
+
+
+DUPLICATE_PORTS = "ports[0].containerPort=80,ports[1].name=http,ports[1].containerPort=81"
+
+
+def test_render_validates_before_printing() -> None:
+    run = run_cli("render", "statefulset", "--set", DUPLICATE_PORTS)
+
+    assert run.code == 1, run
+    assert run.stdout == ""
+    assert "[service-port-name]" in run.stderr
+    assert "statefulset/service.yaml.j2" in run.stderr
+
+
+def test_no_validate_prints_what_was_rendered() -> None:
+    run = run_cli("render", "statefulset", "--set", DUPLICATE_PORTS, "--no-validate")
+
+    assert run.code == 0, run
+    assert run.stdout.count("name: http") == 4
+
+
+def test_render_rejects_an_unbundled_kubernetes_version() -> None:
+    run = run_cli("render", "statefulset", "--kubernetes-version", "1.20")
+
+    assert run.code == 2
+    assert run.stdout == ""
+    assert run.stderr.startswith("stsgen: error: kubernetes version '1.20' is not bundled")
+
+
+@pytest.mark.parametrize("version", ["1.34", "1.35", "v1.36.2", "1.37"])
+def test_every_blueprint_default_validates_for_every_bundled_version(version: str) -> None:
+    for blueprint in ("statefulset", "mysql"):
+        run = run_cli("render", blueprint, "--kubernetes-version", version)
+        assert run.code == 0, run
+        assert "error" not in run.stderr

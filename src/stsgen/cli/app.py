@@ -7,7 +7,7 @@ import functools
 import logging
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from enum import Enum
 from typing import Annotated, Any, TypeVar
 
@@ -156,18 +156,38 @@ def reports_errors(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _register_commands() -> None:
-    # Each command module imports only typer at load time; what a command needs
-    # is imported when it runs, so `stsgen render` does not pay for validation.
-    from stsgen.cli import blueprints, render, rules, validate
+# Command name -> (module, function). A module is imported only when its command
+# runs or when help lists every command, which keeps `stsgen render` from paying
+# for validation options it does not use.
+COMMANDS = {
+    "render": ("render", "render"),
+    "list": ("blueprints", "list_blueprints"),
+    "values": ("blueprints", "show_values"),
+    "validate": ("validate", "validate"),
+    "rules": ("rules", "list_rules"),
+}
 
-    app.command("render")(reports_errors(render.render))
-    app.command("list")(reports_errors(blueprints.list_blueprints))
-    app.command("values")(reports_errors(blueprints.show_values))
-    app.command("validate")(reports_errors(validate.validate))
-    app.command("rules")(reports_errors(rules.list_rules))
+
+def _register_commands(names: Iterable[str] = COMMANDS) -> None:
+    import importlib
+
+    for name in names:
+        module_name, function_name = COMMANDS[name]
+        module = importlib.import_module(f"stsgen.cli.{module_name}")
+        app.command(name)(reports_errors(getattr(module, function_name)))
+
+
+def _invoked_command(argv: list[str]) -> str | None:
+    """The command named on the command line, if it comes before any help flag."""
+    for argument in argv:
+        if argument in COMMANDS:
+            return argument
+        if not argument.startswith("-") or argument in ("-h", "--help"):
+            return None
+    return None
 
 
 def main() -> None:
-    _register_commands()
+    command = _invoked_command(sys.argv[1:])
+    _register_commands([command] if command else COMMANDS)
     app()

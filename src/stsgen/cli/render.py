@@ -5,9 +5,12 @@ from __future__ import annotations
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
+
+if TYPE_CHECKING:
+    from stsgen.rendering.engine import Rendering
 
 
 class RenderFormat(str, Enum):
@@ -125,7 +128,7 @@ def render(
         )
 
     if validate:
-        _validate_rendering(rendering, kubernetes_version)
+        _validate_rendering(rendering, _resolve_version(kubernetes_version))
 
     if output_dir is not None:
         written = write_output_dir(output_dir, rendering.documents, force=force)
@@ -136,5 +139,35 @@ def render(
         sys.stdout.write(format_stream(rendering.documents))
 
 
-def _validate_rendering(rendering, kubernetes_version):  # noqa: ANN001, ANN202
-    """Filled in once the validation engine lands."""
+def _validate_rendering(rendering: Rendering, kubernetes_version: Optional[str]) -> None:
+    """Check the rendered objects as `stsgen validate` would; the report goes to
+    stderr, and any error stops the render before a byte reaches stdout."""
+    from stsgen.cli.app import state, use_color
+    from stsgen.errors import ExitCode
+    from stsgen.output import REPORTER_BY_NAME
+    from stsgen.validation.engine import describe_checks, failed, validate_documents
+    from stsgen.validation.options import ValidationOptions
+
+    options = ValidationOptions(kubernetes_version=kubernetes_version, workers=1)
+    documents = [document.document for document in rendering.documents]
+    results, summary = validate_documents(documents, options)
+    if not summary.error_findings and not summary.warning_findings:
+        return
+
+    reporter = REPORTER_BY_NAME["text"](
+        sys.stderr,
+        verbosity=state.verbosity,
+        color=use_color(sys.stderr),
+        rule_descriptions=describe_checks(),
+    )
+    for result in results:
+        reporter.report(result)
+    reporter.finish(summary)
+    if failed(summary, options.fail_on):
+        raise typer.Exit(int(ExitCode.INVALID))
+
+
+def _resolve_version(text: Optional[str]) -> str:
+    from stsgen.schemas import resolve_version
+
+    return resolve_version(text)

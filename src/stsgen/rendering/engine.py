@@ -7,12 +7,10 @@ fails by template name and line instead of reaching ``kubectl``.
 
 from __future__ import annotations
 
-import base64
 import json
 import logging
 import os
 import re
-import secrets
 import string
 import sys
 from collections.abc import Callable
@@ -264,10 +262,14 @@ def quote(value: Any) -> str:
 
 
 def b64encode(value: Any) -> str:
+    import base64  # rare in templates; kept off the start-up path
+
     return base64.b64encode(str(value).encode("utf-8")).decode("ascii")
 
 
 def random_password(length: int = 24) -> str:
+    import secrets  # only with --generate-secret
+
     return "".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(length))
 
 
