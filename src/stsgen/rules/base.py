@@ -33,7 +33,9 @@ class Context:
 
 
 ObjectCheck = Callable[[KubeObject, Context], Iterable[Problem]]
-SetCheck = Callable[[Sequence[KubeObject], Context], Iterable[tuple[KubeObject, Problem]]]
+SetCheck = Callable[
+    [Sequence[KubeObject], Context], Iterable[tuple[KubeObject, Problem]]
+]
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,12 @@ def set_rule(rule_id: str, severity: Severity) -> Callable[[SetCheck], SetCheck]
 
     def decorate(check: SetCheck) -> SetCheck:
         _register(
-            Rule(rule_id, severity, inspect.cleandoc(check.__doc__ or ""), check_set=check)
+            Rule(
+                rule_id,
+                severity,
+                inspect.cleandoc(check.__doc__ or ""),
+                check_set=check,
+            )
         )
         return check
 

@@ -94,7 +94,7 @@ def check_name(obj: KubeObject, ctx: Context) -> Iterator[Problem]:
     if name != expected:
         yield Problem(
             ("metadata", "name"),
-            f'"{name}" must be spec.names.plural + "." + spec.group, i.e. "{expected}"',
+            f'{_formats.quote(name)} must be spec.names.plural + "." + spec.group, i.e. {_formats.quote(expected)}',
         )
 
 
@@ -119,7 +119,7 @@ def check_group(obj: KubeObject, ctx: Context) -> Iterator[Problem]:
     elif "." not in group:
         yield Problem(
             ("spec", "group"),
-            f'"{group}" needs at least one dot; use a domain such as '
+            f"{_formats.quote(group)} needs at least one dot; use a domain such as "
             f"{group}.example.com",
         )
 
@@ -151,7 +151,7 @@ def check_names(obj: KubeObject, ctx: Context) -> Iterator[Problem]:
             if error:
                 yield Problem(
                     ("spec", "names", key),
-                    f'{key} "{value}" may mix case but must otherwise be a DNS-1035 '
+                    f"{key} {_formats.quote(value)} may mix case but must otherwise be a DNS-1035 "
                     "label: letters, digits and '-', starting with a letter",
                 )
     for key in ("shortNames", "categories"):
@@ -178,7 +178,8 @@ def check_scope(obj: KubeObject, ctx: Context) -> Iterator[Problem]:
         yield Problem(("spec",), "spec.scope is missing; use Namespaced or Cluster")
     elif isinstance(scope, str) and scope not in SCOPES:
         yield Problem(
-            ("spec", "scope"), f'"{scope}" is not a scope; use Namespaced or Cluster'
+            ("spec", "scope"),
+            f"{_formats.quote(scope)} is not a scope; use Namespaced or Cluster",
         )
 
 
@@ -220,7 +221,7 @@ def check_versions(obj: KubeObject, ctx: Context) -> Iterator[Problem]:
             elif name in seen:
                 yield Problem(
                     ("spec", "versions", index, "name"),
-                    f'version "{name}" is listed twice',
+                    f"version {_formats.quote(name)} is listed twice",
                 )
             seen.add(name)
         schema = _ensure_dict(version.get("schema")).get("openAPIV3Schema")
@@ -333,7 +334,7 @@ def _iter_node_problems(
     elif isinstance(node_type, str) and node_type and node_type not in SCHEMA_TYPES:
         yield Problem(
             (*path, "type"),
-            f'"{node_type}" is not a schema type; use one of {", ".join(SCHEMA_TYPES)}',
+            f"{_formats.quote(node_type)} is not a schema type; use one of {', '.join(SCHEMA_TYPES)}",
         )
 
     if "x-kubernetes-embedded-resource" in flags and node_type != "object":
@@ -398,7 +399,8 @@ def _iter_root_problems(node: dict[str, Any], path: Path) -> Iterator[Problem]:
     node_type = node.get("type")
     if isinstance(node_type, str) and node_type and node_type != "object":
         yield Problem(
-            (*path, "type"), f'the schema root must be type object, not "{node_type}"'
+            (*path, "type"),
+            f"the schema root must be type object, not {_formats.quote(node_type)}",
         )
     if node.get("nullable") is True:
         yield Problem((*path, "nullable"), "nullable cannot be true at the schema root")
@@ -647,27 +649,29 @@ def _iter_list_map_problems(node: dict[str, Any], path: Path) -> Iterator[Proble
         if key in seen:
             yield Problem(
                 (*path, "x-kubernetes-list-map-keys"),
-                f'map key "{key}" is listed twice',
+                f"map key {_formats.quote(key)} is listed twice",
             )
         seen.add(key)
         field = properties.get(key)
         if not isinstance(field, dict):
             yield Problem(
                 (*path, "x-kubernetes-list-map-keys"),
-                f'map key "{key}" is not a property of the items',
+                f"map key {_formats.quote(key)} is not a property of the items",
             )
             continue
         key_path = (*path, "items", "properties", key)
         if field.get("type") in ("array", "object"):
             yield Problem(
-                key_path, f'map key "{key}" must be a scalar, not {field["type"]}'
+                key_path,
+                f"map key {_formats.quote(key)} must be a scalar, not {field['type']}",
             )
         if key not in required and "default" not in field:
             yield Problem(
-                key_path, f'map key "{key}" must be required or have a default'
+                key_path,
+                f"map key {_formats.quote(key)} must be required or have a default",
             )
         if field.get("nullable") is True:
-            yield Problem(key_path, f'map key "{key}" cannot be nullable')
+            yield Problem(key_path, f"map key {_formats.quote(key)} cannot be nullable")
 
 
 @object_rule("crd-printer-columns", Severity.ERROR, kinds=CRD_KINDS)
@@ -698,7 +702,7 @@ def _iter_column_problems(column: dict[str, Any], path: Path) -> Iterator[Proble
     elif isinstance(column_type, str) and column_type not in COLUMN_TYPES:
         yield Problem(
             (*path, "type"),
-            f'"{column_type}" is not a column type; use one of '
+            f"{_formats.quote(column_type)} is not a column type; use one of "
             f"{', '.join(COLUMN_TYPES)}",
         )
     column_format = column.get("format")
@@ -709,7 +713,7 @@ def _iter_column_problems(column: dict[str, Any], path: Path) -> Iterator[Proble
     ):
         yield Problem(
             (*path, "format"),
-            f'"{column_format}" is not a column format; use one of '
+            f"{_formats.quote(column_format)} is not a column format; use one of "
             f"{', '.join(COLUMN_FORMATS)}",
         )
     json_path = column.get("jsonPath")
@@ -723,9 +727,7 @@ def _iter_column_problems(column: dict[str, Any], path: Path) -> Iterator[Proble
 
 def _check_json_path(text: str) -> str | None:
     if not text.startswith("."):
-        return (
-            f'"{text}" must be a simple JSON path starting with ".", e.g. .status.phase'
-        )
+        return f'{_formats.quote(text)} must be a simple JSON path starting with ".", e.g. .status.phase'
     return None
 
 
@@ -753,6 +755,6 @@ def check_scale_subresource(obj: KubeObject, ctx: Context) -> Iterator[Problem]:
             elif isinstance(value, str) and not value.startswith(prefixes):
                 yield Problem(
                     (*path, key),
-                    f'"{value}" must be a JSON path starting with '
-                    + " or ".join(f'"{prefix}"' for prefix in prefixes),
+                    f"{_formats.quote(value)} must be a JSON path starting with "
+                    + " or ".join(f"{_formats.quote(prefix)}" for prefix in prefixes),
                 )

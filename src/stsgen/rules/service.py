@@ -96,7 +96,7 @@ def check_type(obj: KubeObject, ctx: Context) -> Iterator[Problem]:
     if isinstance(value, str) and value and value not in SERVICE_TYPES:
         yield Problem(
             ("spec", "type"),
-            f'"{value}" is not a service type; use ClusterIP, NodePort, '
+            f"{_formats.quote(value)} is not a service type; use ClusterIP, NodePort, "
             "LoadBalancer or ExternalName",
         )
 
@@ -131,7 +131,7 @@ def check_cluster_ip(obj: KubeObject, ctx: Context) -> Iterator[Problem]:
     ):
         yield Problem(
             ("spec", "clusterIP"),
-            f'"{cluster_ip}" is not an IP address; use an IP address, None '
+            f"{_formats.quote(cluster_ip)} is not an IP address; use an IP address, None "
             "or leave it out",
         )
     if cluster_ip == "None" and service_type in ("NodePort", "LoadBalancer"):
@@ -152,7 +152,7 @@ def _iter_cluster_ips_problems(
     if isinstance(cluster_ip, str) and cluster_ip and first != cluster_ip:
         yield Problem(
             ("spec", "clusterIPs", 0),
-            f'clusterIPs[0] "{first}" must equal clusterIP "{cluster_ip}"',
+            f"clusterIPs[0] {_formats.quote(first)} must equal clusterIP {_formats.quote(cluster_ip)}",
         )
     if len(cluster_ips) > 2:
         yield Problem(("spec", "clusterIPs"), "clusterIPs may hold at most 2 addresses")
@@ -167,7 +167,8 @@ def _iter_cluster_ips_problems(
                 )
         elif parse_ip(address) is None:
             yield Problem(
-                ("spec", "clusterIPs", index), f'"{address}" is not an IP address'
+                ("spec", "clusterIPs", index),
+                f"{_formats.quote(address)} is not an IP address",
             )
 
 
@@ -239,7 +240,8 @@ def check_port_names(obj: KubeObject, ctx: Context) -> Iterator[Problem]:
             yield Problem(("spec", "ports", index, "name"), error)
         elif name in seen:
             yield Problem(
-                ("spec", "ports", index, "name"), f'port name "{name}" is used twice'
+                ("spec", "ports", index, "name"),
+                f"port name {_formats.quote(name)} is used twice",
             )
         seen.add(name)
 
@@ -260,7 +262,7 @@ def check_port_numbers(obj: KubeObject, ctx: Context) -> Iterator[Problem]:
         if isinstance(protocol, str) and protocol not in PROTOCOLS:
             yield Problem(
                 ("spec", "ports", index, "protocol"),
-                f'"{protocol}" is not a protocol; use TCP, UDP or SCTP',
+                f"{_formats.quote(protocol)} is not a protocol; use TCP, UDP or SCTP",
             )
         if not isinstance(protocol, str):
             continue
@@ -357,7 +359,7 @@ def check_session_affinity(obj: KubeObject, ctx: Context) -> Iterator[Problem]:
     if isinstance(affinity, str) and affinity not in SESSION_AFFINITIES:
         yield Problem(
             ("spec", "sessionAffinity"),
-            f'"{affinity}" is not a session affinity; use None or ClientIP',
+            f"{_formats.quote(affinity)} is not a session affinity; use None or ClientIP",
         )
         return
     config = spec.get("sessionAffinityConfig")
@@ -401,7 +403,7 @@ def check_traffic_policies(obj: KubeObject, ctx: Context) -> Iterator[Problem]:
         if external not in TRAFFIC_POLICIES:
             yield Problem(
                 ("spec", "externalTrafficPolicy"),
-                f'"{external}" is not a traffic policy; use Cluster or Local',
+                f"{_formats.quote(external)} is not a traffic policy; use Cluster or Local",
             )
         elif service_type is not None and not _is_externally_accessible(
             obj, service_type
@@ -428,7 +430,7 @@ def check_traffic_policies(obj: KubeObject, ctx: Context) -> Iterator[Problem]:
     if isinstance(internal, str) and internal not in TRAFFIC_POLICIES:
         yield Problem(
             ("spec", "internalTrafficPolicy"),
-            f'"{internal}" is not a traffic policy; use Cluster or Local',
+            f"{_formats.quote(internal)} is not a traffic policy; use Cluster or Local",
         )
 
 
@@ -444,7 +446,7 @@ def check_ip_families(obj: KubeObject, ctx: Context) -> Iterator[Problem]:
     if isinstance(policy, str) and policy not in IP_FAMILY_POLICIES:
         yield Problem(
             ("spec", "ipFamilyPolicy"),
-            f'"{policy}" is not an IP family policy; use SingleStack, '
+            f"{_formats.quote(policy)} is not an IP family policy; use SingleStack, "
             "PreferDualStack or RequireDualStack",
         )
     families = _ensure_list(spec.get("ipFamilies"))
@@ -455,7 +457,7 @@ def check_ip_families(obj: KubeObject, ctx: Context) -> Iterator[Problem]:
         if family not in IP_FAMILIES:
             yield Problem(
                 ("spec", "ipFamilies", index),
-                f'"{family}" is not an IP family; use IPv4 or IPv6',
+                f"{_formats.quote(family)} is not an IP family; use IPv4 or IPv6",
             )
         elif family in seen:
             yield Problem(("spec", "ipFamilies", index), f"{family} is listed twice")
@@ -491,7 +493,7 @@ def check_load_balancer_fields(obj: KubeObject, ctx: Context) -> Iterator[Proble
         if isinstance(cidr, str) and not _is_cidr(cidr.strip()):
             yield Problem(
                 ("spec", "loadBalancerSourceRanges", index),
-                f'"{cidr}" is not a CIDR such as 10.0.0.0/8',
+                f"{_formats.quote(cidr)} is not a CIDR such as 10.0.0.0/8",
             )
 
 
@@ -520,7 +522,7 @@ def check_traffic_distribution(obj: KubeObject, ctx: Context) -> Iterator[Proble
     if value not in allowed:
         yield Problem(
             ("spec", "trafficDistribution"),
-            f'"{value}" is not a traffic distribution in Kubernetes '
+            f"{_formats.quote(value)} is not a traffic distribution in Kubernetes "
             f"1.{ctx.kubernetes_minor}; use {' or '.join(allowed)}",
         )
 

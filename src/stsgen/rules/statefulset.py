@@ -44,17 +44,23 @@ def _get_statefulset_spec(obj: KubeObject) -> dict[str, Any] | None:
 
 @object_rule("statefulset-selector-empty", Severity.ERROR, kinds=KINDS)
 def check_selector_not_empty(obj: KubeObject, context: Context) -> Iterator[Problem]:
-    """A StatefulSet's selector must not be empty.
+    """A StatefulSet's selector must not be empty or null.
 
     spec.selector tells the StatefulSet which pods are its own. The schema already
-    requires the field, but an empty selector, with neither matchLabels nor
-    matchExpressions, passes it and would select every pod of the namespace; the
-    API server rejects it. Set spec.selector.matchLabels to the labels of the pod
-    template.
+    reports the field when it is absent, but `selector: null` (read as absent by
+    the API server, which then rejects it as required) and an empty selector,
+    with neither matchLabels nor matchExpressions, pass it; an empty one would
+    select every pod of the namespace, and the API server rejects it too. Set
+    spec.selector.matchLabels to the labels of the pod template.
     """
     spec = _get_statefulset_spec(obj)
     selector = spec.get("selector") if spec is not None else None
-    if (
+    if spec is not None and "selector" in spec and selector is None:
+        yield Problem(
+            ("spec", "selector"),
+            "required field is null; set matchLabels to the labels of the pod template",
+        )
+    elif (
         isinstance(selector, dict)
         and not selector.get("matchLabels")
         and not selector.get("matchExpressions")

@@ -63,7 +63,9 @@ def iter_access_mode_problems(
         if isinstance(mode, str) and mode not in ACCESS_MODES:
             full = ACCESS_MODE_BY_SHORT_NAME.get(mode.upper())
             hint = f"write {full}" if full else f"use one of {', '.join(ACCESS_MODES)}"
-            yield Problem((*path, index), f'"{mode}" is not an access mode; {hint}')
+            yield Problem(
+                (*path, index), f"{_formats.quote(mode)} is not an access mode; {hint}"
+            )
     if "ReadWriteOncePod" in modes and any(
         mode in ACCESS_MODES and mode != "ReadWriteOncePod" for mode in modes
     ):
@@ -140,7 +142,7 @@ def check_volume_mode(obj: KubeObject, ctx: Context) -> Iterator[Problem]:
     if isinstance(value, str) and value not in VOLUME_MODES:
         yield Problem(
             ("spec", "volumeMode"),
-            f'"{value}" is not a volume mode; use Filesystem or Block',
+            f"{_formats.quote(value)} is not a volume mode; use Filesystem or Block",
         )
 
 
@@ -207,7 +209,7 @@ def check_reclaim_policy(obj: KubeObject, ctx: Context) -> Iterator[Problem]:
     if isinstance(value, str) and value and value not in RECLAIM_POLICIES:
         yield Problem(
             ("reclaimPolicy",),
-            f'"{value}" is not a reclaim policy for a storage class; use Delete '
+            f"{_formats.quote(value)} is not a reclaim policy for a storage class; use Delete "
             "or Retain",
         )
 
@@ -223,7 +225,7 @@ def check_binding_mode(obj: KubeObject, ctx: Context) -> Iterator[Problem]:
     if isinstance(value, str) and value not in BINDING_MODES:
         yield Problem(
             ("volumeBindingMode",),
-            f'"{value}" is not a volume binding mode; use Immediate or '
+            f"{_formats.quote(value)} is not a volume binding mode; use Immediate or "
             "WaitForFirstConsumer",
         )
 

@@ -126,6 +126,16 @@ CASES = [
         "selector:",
     ),
     (
+        # Read as absent by the API server, which requires it; the schema's
+        # required check sees the key and lets it pass.
+        "statefulset-selector-empty",
+        change("  selector:\n    matchLabels:\n      app: db\n    matchExpressions:\n"
+               "    - key: tier\n      operator: In\n      values: [data]\n",
+               "  selector: null\n"),
+        ("spec", "selector"),
+        "selector:",
+    ),
+    (
         "statefulset-selector-mismatch",
         change("        app: db\n", "        app: database\n"),
         ("spec", "template", "metadata", "labels"),
