@@ -372,6 +372,8 @@ def test_parallel_run_is_byte_identical_to_a_single_process_run(tmp_path) -> Non
     stream = stream.replace("replicas: 3", "replicas: three", 3)
     stream = stream.replace("copies: 2", "copies: 20", 2)
     stream = stream.replace("  serviceName: db-40\n", "  serviceNmae: db-40\n")
+    # Set rules run on the fields kept of each object, after the workers are done.
+    stream = stream.replace("    targetPort: db\n", "    targetPort: dbx\n", 4)
     path = tmp_path / "stream.yaml"
     path.write_text(stream + "---\nnot: [valid\n", encoding="utf-8")
     latin1 = tmp_path / "latin1.yaml"
@@ -387,6 +389,7 @@ def test_parallel_run_is_byte_identical_to_a_single_process_run(tmp_path) -> Non
     report = json.loads(single.stdout)
     assert report["summary"]["objects"] >= 1500
     assert sorted(set(rules_of(report))) == [
+        "ref-service-target-port",
         "schema",
         "unknown-field",
         "unreadable",
@@ -500,3 +503,22 @@ def test_unusable_crd_is_a_warning_on_the_crd(write) -> None:
         ("warning", 2, "CustomResourceDefinition")
     ]
     assert "name is missing" in unusable[0]["message"]
+
+
+@pytest.mark.parametrize("blueprint", ["statefulset", "mysql"])
+def test_a_folder_written_by_render_validates_clean(blueprint, tmp_path) -> None:
+    folder = tmp_path / "out"
+    rendered = run_cli("render", blueprint, "--output-dir", str(folder))
+    assert rendered.code == 0, rendered
+    assert (folder / "kustomization.yaml").is_file()
+
+    run, report = validate_json(folder)
+
+    assert run.code == 0, run
+    assert run.stderr == ""
+    assert report["findings"] == []
+    files = len(list(folder.glob("*.yaml")))
+    # Every file holds one object; the kustomization is skipped, not checked.
+    assert report["summary"]["objects"] == files
+    assert report["summary"]["skipped"] == 1
+    assert report["summary"]["valid"] == files - 1

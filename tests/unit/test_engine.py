@@ -383,3 +383,87 @@ def test_a_dying_worker_process_makes_the_run_fall_back_to_one_process(
     assert [(f.rule, f.path) for r in validation.results for f in r.findings] == [
         ("schema", "spec.replicas")
     ]
+
+
+def rule_findings(text: str) -> list[tuple[str, str, int]]:
+    """Errors from the schema and every registered rule."""
+    documents = list(iter_documents(textwrap.dedent(text), "in.yaml"))
+    results, _ = validate_documents(documents, ValidationOptions())
+    return [
+        (f.rule, f.path, f.line)
+        for result in results
+        for f in result.findings
+        if f.severity is Severity.ERROR
+    ]
+
+
+def test_a_missing_or_null_selector_is_one_finding() -> None:
+    selector = "  selector:\n    matchLabels: {app: web}\n"
+    absent = STATEFULSET.replace(selector, "")
+    null = STATEFULSET.replace(selector, "  selector: null\n")
+
+    assert rule_findings(absent) == [("schema", "spec.selector", 5)]
+    assert rule_findings(null) == [("statefulset-selector-empty", "spec.selector", 8)]
+
+
+KUSTOMIZATION = """\
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources: [statefulset-web.yaml]
+"""
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        KUSTOMIZATION,
+        KUSTOMIZATION.replace(
+            "v1beta1\nkind: Kustomization", "v1alpha1\nkind: Component"
+        ),
+        "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\n",
+        "apiVersion: builtin\nkind: LabelTransformer\nmetadata: {name: x}\n",
+        "apiVersion: v1\nkind: Config\nclusters: []\n",
+        "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n",
+    ],
+    ids=lambda text: text.split("\n")[1].removeprefix("kind: "),
+)
+def test_client_side_configuration_is_skipped_without_findings(config: str) -> None:
+    # Two copies: set rules (duplicate objects) must not see them either.
+    text = config + "---\n" + config + "---\n" + STATEFULSET
+    documents = list(iter_documents(text, "in.yaml"))
+
+    results, summary = validate_documents(documents, ValidationOptions())
+
+    assert [r.status for r in results] == [
+        Status.SKIPPED,
+        Status.SKIPPED,
+        Status.VALID,
+    ]
+    assert [r.findings for r in results[:2]] == [[], []]
+    assert summary.skipped == 2
+
+
+def test_a_custom_resource_before_its_crd_in_another_file_is_not_reported(
+    tmp_path: Path,
+) -> None:
+    examples = Path(__file__).parents[1] / "example-files" / "validate"
+    case = examples / "positive" / "crd-and-custom-resource"
+    sources, _ = collect_sources([str(case)])
+
+    validation = validate_sources(sources, ValidationOptions(workers=1))
+
+    assert [f for r in validation.results for f in r.findings] == []
+    assert [r.obj.kind for r in validation.results] == [
+        "Backup",
+        "Backup",
+        "CustomResourceDefinition",
+    ]
+    # In one stream, the same order is a problem.
+    stream = tmp_path / "one.yaml"
+    stream.write_text(
+        (case / "backup.yaml").read_text() + "---\n" + (case / "crd.yaml").read_text()
+    )
+    sources, _ = collect_sources([str(stream)])
+    validation = validate_sources(sources, ValidationOptions(workers=1))
+    rules = [f.rule for r in validation.results for f in r.findings]
+    assert rules == ["ref-custom-resource-order"] * 2

@@ -8,11 +8,13 @@ Objects without a namespace count as being in the same namespace as each other.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import sys
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from stsgen.documents import Path
+from stsgen.rules import _formats
 from stsgen.rules.base import Context, Problem, set_rule
 from stsgen.validation.findings import Severity
 from stsgen.validation.objects import KubeObject
@@ -46,6 +48,111 @@ CONTROLLER_LABELS = frozenset(
     }
 )
 CONTAINER_LISTS = ("containers", "initContainers")
+
+
+# Every field the set rules of this module read, by kind, as a tree of keys: True
+# keeps a value whole, a mapping keeps only those keys (of each item, for a
+# list). The engine keeps just these fields of each object until the set rules
+# run; a rule that reads another field must add it here (test_refs checks that
+# every set rule says the same on these fields as on whole objects).
+_REF_FIELDS: dict[str, Any] = {"name": True, "optional": True}
+_CONTAINER_FIELDS: dict[str, Any] = {
+    "ports": {"name": True},
+    "envFrom": {"configMapRef": _REF_FIELDS, "secretRef": _REF_FIELDS},
+    "env": {"valueFrom": {"configMapKeyRef": _REF_FIELDS, "secretKeyRef": _REF_FIELDS}},
+}
+_POD_SPEC_FIELDS: dict[str, Any] = {
+    **{field: _CONTAINER_FIELDS for field in (*CONTAINER_LISTS, "ephemeralContainers")},
+    "volumes": {
+        "configMap": _REF_FIELDS,
+        "secret": {"secretName": True, "optional": True},
+        "projected": {"sources": {"configMap": _REF_FIELDS, "secret": _REF_FIELDS}},
+    },
+}
+_TEMPLATE_FIELDS: dict[str, Any] = {
+    "metadata": {"labels": True},
+    "spec": _POD_SPEC_FIELDS,
+}
+# What every object keeps: what names it (see KubeObject.ref).
+_NAME_FIELDS: dict[str, Any] = {
+    "apiVersion": True,
+    "kind": True,
+    "metadata": {"name": True, "generateName": True, "namespace": True},
+}
+
+
+def _nest(path: Path, leaf: dict[str, Any]) -> dict[str, Any]:
+    tree = leaf
+    for step in reversed(path):
+        tree = {step: tree}
+    return tree
+
+
+SET_RULE_FIELDS_BY_KIND: dict[str, dict[str, Any]] = {
+    **{
+        kind: {**_NAME_FIELDS, **_nest(path, _TEMPLATE_FIELDS)}
+        for kind, path in TEMPLATE_PATH_BY_KIND.items()
+    },
+    "StatefulSet": {
+        **_NAME_FIELDS,
+        "spec": {
+            "serviceName": True,
+            "template": _TEMPLATE_FIELDS,
+            "volumeClaimTemplates": {"spec": {"storageClassName": True}},
+        },
+    },
+    "Pod": {
+        **_NAME_FIELDS,
+        "metadata": {**_NAME_FIELDS["metadata"], "labels": True},
+        "spec": _POD_SPEC_FIELDS,
+    },
+    "Service": {
+        **_NAME_FIELDS,
+        "spec": {"clusterIP": True, "selector": True, "ports": {"targetPort": True}},
+    },
+    "PersistentVolumeClaim": {**_NAME_FIELDS, "spec": {"storageClassName": True}},
+    "CustomResourceDefinition": {
+        **_NAME_FIELDS,
+        "spec": {"group": True, "names": {"kind": True}},
+    },
+}
+
+
+def keep_set_rule_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """Return a copy of an object's data holding only what the set rules read."""
+    kind = data.get("kind")
+    if not isinstance(kind, str):
+        return _keep_fields(data, _NAME_FIELDS)
+    return _keep_fields(data, SET_RULE_FIELDS_BY_KIND.get(kind, _NAME_FIELDS))
+
+
+def _keep_fields(value: Any, fields: Any) -> Any:
+    # Mappings stay mappings and lists keep their length, so types and positions
+    # are what the rules would have seen in the whole object. Keys come from
+    # the field tree and text is interned: thousands of objects share them.
+    if fields is True:
+        return _share_text(value)
+    if isinstance(value, dict):
+        return {
+            key: _keep_fields(value[key], inner)
+            for key, inner in fields.items()
+            if key in value
+        }
+    if isinstance(value, list):
+        return [_keep_fields(item, fields) for item in value]
+    return _share_text(value)
+
+
+def _share_text(value: Any) -> Any:
+    """Copy a value kept whole, interning its strings (label keys and values,
+    kinds, namespaces repeat from object to object)."""
+    if type(value) is str:
+        return sys.intern(value)
+    if isinstance(value, dict):
+        return {_share_text(key): _share_text(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_share_text(item) for item in value]
+    return value
 
 
 def _ensure_dict(value: Any) -> dict[str, Any]:
@@ -115,6 +222,54 @@ def selects(selector: dict[str, Any], template: PodTemplate) -> bool:
     return True
 
 
+class TemplateIndex:
+    """The pod templates of an input by namespace and by label, so that finding
+    the templates a Service selects costs about the size of the answer rather
+    than the number of templates in the input."""
+
+    def __init__(self, templates: Iterable[PodTemplate]) -> None:
+        self.by_namespace: dict[str, list[PodTemplate]] = {}
+        self.by_label: dict[tuple[str, Any, Any], list[PodTemplate]] = {}
+        for template in templates:
+            namespace = template.owner.namespace
+            self.by_namespace.setdefault(namespace, []).append(template)
+            for key, value in template.labels.items():
+                if _is_hashable(value):
+                    self.by_label.setdefault((namespace, key, value), []).append(
+                        template
+                    )
+
+    def __bool__(self) -> bool:
+        return bool(self.by_namespace)
+
+    def select(self, namespace: str, selector: dict[str, Any]) -> list[PodTemplate]:
+        """Return the templates in ``namespace`` that ``selector`` matches."""
+        candidates = self._narrow(namespace, selector)
+        return [template for template in candidates if selects(selector, template)]
+
+    def _narrow(self, namespace: str, selector: dict[str, Any]) -> list[PodTemplate]:
+        # A template can match only if it carries every pair of the selector
+        # that is not a controller label, so the smallest such bucket will do.
+        best: list[PodTemplate] | None = None
+        for key, value in selector.items():
+            if key in CONTROLLER_LABELS or not _is_hashable(value):
+                continue
+            bucket = self.by_label.get((namespace, key, value), [])
+            if best is None or len(bucket) < len(best):
+                best = bucket
+        if best is None:
+            return self.by_namespace.get(namespace, [])
+        return best
+
+
+def _is_hashable(value: Any) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
 @set_rule("ref-statefulset-service", Severity.WARNING)
 def check_statefulset_service(
     objects: Sequence[KubeObject], ctx: Context
@@ -140,7 +295,7 @@ def check_statefulset_service(
                 obj,
                 Problem(
                     ("spec", "serviceName"),
-                    f'serviceName "{name}" names no Service in this input'
+                    f"serviceName {_formats.quote(name)} names no Service in this input"
                     + _describe_namespace(obj),
                 ),
             )
@@ -149,14 +304,14 @@ def check_statefulset_service(
                 obj,
                 Problem(
                     ("spec", "serviceName"),
-                    f'Service "{name}" is not headless; give it clusterIP: None so '
+                    f"Service {_formats.quote(name)} is not headless; give it clusterIP: None so "
                     "each pod gets a DNS name",
                 ),
             )
 
 
 def _describe_namespace(obj: KubeObject) -> str:
-    return f' (namespace "{obj.namespace}")' if obj.namespace else ""
+    return f" (namespace {_formats.quote(obj.namespace)})" if obj.namespace else ""
 
 
 @set_rule("ref-service-selector", Severity.WARNING)
@@ -171,7 +326,7 @@ def check_service_selector(
     the pods; labels that controllers add themselves (such as
     statefulset.kubernetes.io/pod-name) are taken into account.
     """
-    templates = list(iter_pod_templates(objects))
+    templates = TemplateIndex(iter_pod_templates(objects))
     if not templates:
         return
     operated = {obj.namespace for obj in objects if _is_custom_resource(obj)}
@@ -181,10 +336,7 @@ def check_service_selector(
             continue
         if obj.namespace in operated:
             continue
-        if not any(
-            t.owner.namespace == obj.namespace and selects(selector, t)
-            for t in templates
-        ):
+        if not templates.select(obj.namespace, selector):
             shown = ", ".join(
                 f"{key}={value}" for key, value in sorted(selector.items())
             )
@@ -213,16 +365,12 @@ def check_service_target_port(
     selected pod declares a port of that name, the Service has no endpoints for
     it. Numeric targetPorts need no declared port and are not checked.
     """
-    templates = list(iter_pod_templates(objects))
+    templates = TemplateIndex(iter_pod_templates(objects))
     for obj in objects:
         selector = obj.spec.get("selector") if obj.kind == "Service" else None
         if not isinstance(selector, dict) or not selector:
             continue
-        selected = [
-            t
-            for t in templates
-            if t.owner.namespace == obj.namespace and selects(selector, t)
-        ]
+        selected = templates.select(obj.namespace, selector)
         if not selected:
             continue
         names = {
@@ -239,7 +387,7 @@ def check_service_target_port(
                     obj,
                     Problem(
                         ("spec", "ports", index, "targetPort"),
-                        f'targetPort "{target}" names no container port of the '
+                        f"targetPort {_formats.quote(target)} names no container port of the "
                         "selected pods",
                     ),
                 )
@@ -266,7 +414,7 @@ def check_storage_class(
                 obj,
                 Problem(
                     (*path, "storageClassName"),
-                    f'storageClassName "{name}" is not one of the StorageClasses in '
+                    f"storageClassName {_formats.quote(name)} is not one of the StorageClasses in "
                     f"this input ({', '.join(sorted(classes))})",
                 ),
             )
@@ -315,7 +463,7 @@ def check_duplicates(
             obj,
             Problem(
                 ("metadata", "name"),
-                f'{obj.kind} "{obj.name}"{_describe_namespace(obj)} is defined twice '
+                f"{obj.kind} {_formats.quote(obj.name)}{_describe_namespace(obj)} is defined twice "
                 "in this file; the later definition replaces the earlier one",
             ),
         )
@@ -325,22 +473,23 @@ def check_duplicates(
 def check_custom_resource_order(
     objects: Sequence[KubeObject], ctx: Context
 ) -> Iterator[tuple[KubeObject, Problem]]:
-    """A custom resource should come after the CRD that defines it.
+    """A custom resource should come after the CRD that defines it in its stream.
 
     Applied in order (kubectl apply -f, helm install), a custom resource placed
-    before its CustomResourceDefinition fails with "no matches for kind": move the
-    CRD first, or apply it in an earlier step.
+    before its CustomResourceDefinition in one stream fails with "no matches for
+    kind": move the CRD first, or apply it in an earlier step. A CRD in another
+    file does not count: files are often applied one by one, CRDs first.
     """
-    crd_order: dict[tuple[str, str], int] = {}
+    crd_order: dict[tuple[str, str, str], int] = {}
     for obj in objects:
         if obj.kind == "CustomResourceDefinition":
             group = obj.spec.get("group")
             kind = _ensure_dict(obj.spec.get("names")).get("kind")
             if isinstance(group, str) and isinstance(kind, str):
-                key = (group, kind)
+                key = (obj.doc.source, group, kind)
                 crd_order[key] = min(crd_order.get(key, obj.order), obj.order)
     for obj in objects:
-        order = crd_order.get((obj.group, obj.kind))
+        order = crd_order.get((obj.doc.source, obj.group, obj.kind))
         if order is not None and obj.order < order:
             yield (
                 obj,
@@ -380,7 +529,7 @@ def check_config_refs(
                     template.owner,
                     Problem(
                         path,
-                        f'{kind} "{name}" is not in this input'
+                        f"{kind} {_formats.quote(name)} is not in this input"
                         + _describe_namespace(template.owner),
                     ),
                 )

@@ -16,6 +16,8 @@ import yaml
 
 from stsgen.documents import Document, DocumentError, Path, iter_documents
 from stsgen.rules import Context, Rule, load_rules
+from stsgen.rules.metadata import is_api_object
+from stsgen.rules.refs import keep_set_rule_fields
 from stsgen.schemas import load_store, resolve_version
 from stsgen.validation.crds import CrdRegistry
 from stsgen.validation.deprecations import lookup
@@ -37,6 +39,11 @@ SKIP_ANNOTATION = "stsgen.io/skip"
 CRD_API_VERSION = "apiextensions.k8s.io/v1"
 CRD_KIND = "CustomResourceDefinition"
 
+# Beyond the groups rules.metadata knows: KRM function inputs (ResourceList and
+# function configs) and kustomize's built-in plugin configs (apiVersion: builtin).
+CLIENT_CONFIG_GROUPS = frozenset({"config.kubernetes.io"})
+CLIENT_CONFIG_VERSIONS = frozenset({"builtin"})
+
 # (key, field path, line, column) of a key given twice in one mapping
 Duplicate = tuple[str, Path, int, int]
 
@@ -51,7 +58,7 @@ class FoundCrd:
     prefix: Path = ()
 
 
-@dataclass
+@dataclass(slots=True)
 class Entry:
     """One checked object (or unreadable stretch of a file) and what set rules need."""
 
@@ -62,6 +69,19 @@ class Entry:
 
 def is_crd(obj: KubeObject) -> bool:
     return obj.kind == CRD_KIND and obj.api_version == CRD_API_VERSION
+
+
+def is_client_config(obj: KubeObject) -> bool:
+    """Tell whether the object is a tool's own configuration, never sent to the API
+    server: a kustomization or component, a kustomize plugin or KRM function
+    config, a kubeconfig, kubeadm or kubelet configuration."""
+    if not obj.kind or not obj.api_version:
+        return False
+    if not is_api_object(obj):
+        return True
+    return (
+        obj.group in CLIENT_CONFIG_GROUPS or obj.api_version in CLIENT_CONFIG_VERSIONS
+    )
 
 
 class Recorder:
@@ -187,14 +207,19 @@ class Checker:
         duplicates = assign_duplicates(doc, objects)
         for obj in objects:
             entry = self.check_object(obj, duplicates.get(id(obj), []))
-            if keep_node:
+            if is_client_config(obj):
+                pass  # a tool's own configuration takes no part in set rules
+            elif keep_node:
                 entry.obj = obj
             elif self.set_rules or is_crd(obj):
-                # Workers send entries back: data only, so memory stays flat.
+                # Kept until every object is read: only the fields set rules
+                # read, and no node tree, so each object costs little memory.
                 bare = Document(
                     doc.source, doc.index, None, line_offset=doc.line_offset
                 )
-                entry.obj = KubeObject(obj.data, bare, obj.prefix)
+                kept = KubeObject(keep_set_rule_fields(obj.data), bare, obj.prefix)
+                kept.ref = entry.result.obj  # the same fields: share, not copy
+                entry.obj = kept
             yield entry
 
     # -- objects
@@ -203,12 +228,17 @@ class Checker:
         """Check one object: type meta, keys, apiVersion, schema, then rules."""
         line, _ = obj.locate(())
         result = ObjectResult(obj.doc.source, obj.ref, line)
-        skip = self.options.skip | skip_annotation(obj)
+        skip = self.options.skip
+        if annotated := skip_annotation(obj):
+            skip = skip | annotated
         report = Recorder(obj, result, skip)
         entry = Entry(result, skip=skip)
 
         if not obj.api_version or not obj.kind:
             report_type_meta(obj, report)
+            return entry
+        if is_client_config(obj):
+            result.status = Status.SKIPPED
             return entry
         severity = Severity.ERROR if self.options.strict else Severity.WARNING
         for key, path, row, column in duplicates:

@@ -267,21 +267,23 @@ def _iter_batches(
     """Split every source into batches of about BATCH_BYTES of document chunks."""
     for source in sources:
         try:
-            raw = source.read()
+            pieces = _read_pieces(source)
         except OSError as exc:
             reason = f"{source.name}: {os_reason(exc)}"
             if reason not in unreadable:
                 unreadable.append(reason)
             continue
-        try:
-            text = decode_text(raw, source.name)
         except DocumentError as exc:
             yield Batch(source.name, [], error=(exc.message, exc.line, exc.column))
             continue
         batch: list[tuple[int, int, str]] = []
         done: list[int] = []
         size = 0
-        for chunk, (line_offset, chunk_text) in enumerate(split_stream(text)):
+        # Taken from the end of a reversed list, each piece is let go once it
+        # is handed on, so a large file is not held twice while it is checked.
+        pieces.reverse()
+        for chunk in range(len(pieces)):
+            line_offset, chunk_text = pieces.pop()
             if (source.name, chunk) in ready:
                 done.append(chunk)
                 continue
@@ -292,3 +294,8 @@ def _iter_batches(
                 batch, done, size = [], [], 0
         if batch or done:
             yield Batch(source.name, batch, tuple(done))
+
+
+def _read_pieces(source: Source) -> list[tuple[int, str]]:
+    """Read, decode and split one source, keeping only the pieces."""
+    return split_stream(decode_text(source.read(), source.name))

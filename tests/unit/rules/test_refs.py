@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import glob
 from collections import Counter
 from pathlib import Path
@@ -11,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from stsgen.documents import Document, iter_documents
-from stsgen.rules import Context, load_rules
+from stsgen.rules import Context, load_rules, refs
 from stsgen.validation.findings import Severity
 from stsgen.validation.objects import KubeObject, iter_objects
 
@@ -312,6 +313,14 @@ EXPECTED_WARNINGS = {
 MY_MODULES = ("service", "storage", "configdata", "crd", "refs")
 
 
+@functools.cache
+def load_corpus() -> list[tuple[str, list[KubeObject]]]:
+    """The objects of each corpus file, read once for the tests that need them."""
+    paths = sorted(glob.glob(str(CORPUS / "realworld" / "*.yaml")))
+    paths += sorted(glob.glob(str(CORPUS / "realworld-crds" / "*.yaml")))
+    return [(path, load_objects(Path(path).read_text(), path)) for path in paths]
+
+
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="the shared corpus is absent")
 def test_every_rule_accepts_what_the_api_server_accepted():
     """No rule reports an error on the corpora; the 48 CRDs pass the CRD rules."""
@@ -319,10 +328,8 @@ def test_every_rule_accepts_what_the_api_server_accepted():
     errors = []
     warnings: Counter = Counter()
     crds = 0
-    paths = sorted(glob.glob(str(CORPUS / "realworld" / "*.yaml")))
-    paths += sorted(glob.glob(str(CORPUS / "realworld-crds" / "*.yaml")))
-    for path in paths:
-        objects = load_objects(Path(path).read_text(), path)
+    paths = [path for path, _ in load_corpus()]
+    for path, objects in load_corpus():
         crds += sum(obj.kind == "CustomResourceDefinition" for obj in objects)
         found = [
             (rule, problem)
@@ -360,11 +367,13 @@ REF_KEYS = [
     "template", "containers", "initContainers", "ports", "targetPort", "clusterIP",
     "volumeClaimTemplates", "storageClassName", "volumes", "configMap", "secret",
     "secretName", "envFrom", "env", "valueFrom", "secretRef", "configMapKeyRef",
-    "group", "names", "kind", "jobTemplate", "optional",
+    "group", "names", "kind", "jobTemplate", "optional", "generateName",
+    "ephemeralContainers", "projected", "sources", "configMapRef",
 ]  # fmt: skip
 KINDS = [
     "StatefulSet", "Service", "Pod", "CronJob", "StorageClass", "ConfigMap", "Secret",
-    "PersistentVolumeClaim", "CustomResourceDefinition", "Backup",
+    "PersistentVolumeClaim", "CustomResourceDefinition", "Backup", "PodTemplate",
+    "Job",
 ]  # fmt: skip
 JSON_VALUES = st.recursive(
     st.none()
@@ -401,3 +410,187 @@ def test_set_rules_never_raise_on_any_content(bodies):
             for obj, problem in rule.check_set(objects, Context(strict_refs=True)):
                 assert obj in objects
                 assert "\n" not in problem.message
+
+
+def test_custom_resource_order_compares_only_objects_of_one_stream():
+    crd_file = load_objects(CRD, "crd.yaml")
+    backup_file = load_objects(BACKUP, "backup.yaml")
+    # Numbered across the run as the engine does: backup.yaml is read first.
+    objects = backup_file + crd_file
+    for order, obj in enumerate(objects):
+        obj.order = order
+
+    check = RULES["ref-custom-resource-order"].check_set
+
+    assert list(check(objects, Context())) == []
+    assert len(list(check(load_objects(join(BACKUP, CRD)), Context()))) == 1
+
+
+# --- the template index --------------------------------------------------------
+
+
+def pod(name: str, labels: dict, namespace: str = "") -> KubeObject:
+    data = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "namespace": namespace, "labels": labels},
+    }
+    return KubeObject(data, Document("pods.yaml", 0, data))
+
+
+LABEL_VALUES = st.sampled_from(["db", "web", "db-0", 1, True, None, ["db"]])
+LABELS = st.dictionaries(
+    st.sampled_from(["app", "tier", "statefulset.kubernetes.io/pod-name"]),
+    LABEL_VALUES,
+    max_size=3,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.tuples(LABELS, st.sampled_from(["", "a"])), max_size=6),
+    LABELS,
+    st.sampled_from(["", "a"]),
+)
+def test_template_index_selects_what_a_scan_of_every_template_selects(
+    pods, selector, namespace
+):
+    templates = list(
+        refs.iter_pod_templates([pod(f"p{n}", *args) for n, args in enumerate(pods)])
+    )
+
+    found = refs.TemplateIndex(templates).select(namespace, selector)
+
+    expected = [
+        t
+        for t in templates
+        if t.owner.namespace == namespace and refs.selects(selector, t)
+    ]
+    assert sorted(id(t) for t in found) == sorted(id(t) for t in expected)
+
+
+def test_services_are_matched_without_trying_every_template(monkeypatch):
+    groups = [
+        join(
+            statefulset(labels=f"app: db{n}").replace("name: db\n", f"name: db{n}\n"),
+            service(f"db{n}").replace("app: db\n", f"app: db{n}\n"),
+        )
+        for n in range(200)
+    ]
+    objects = load_objects(join(*groups))
+    calls = []
+    original = refs.selects
+
+    def count(selector, template):
+        calls.append(template)
+        return original(selector, template)
+
+    monkeypatch.setattr(refs, "selects", count)
+
+    for rule_id in ("ref-service-selector", "ref-service-target-port"):
+        assert list(RULES[rule_id].check_set(objects, Context())) == []
+    # One candidate per Service and rule, not 200.
+    assert len(calls) == 2 * 200
+
+
+# --- the fields the engine keeps for set rules ---------------------------------
+
+
+def keep_fields(objects: list[KubeObject]) -> list[KubeObject]:
+    kept = []
+    for obj in objects:
+        slim = KubeObject(refs.keep_set_rule_fields(obj.data), obj.doc, obj.prefix)
+        slim.order = obj.order
+        kept.append(slim)
+    return kept
+
+
+def verdicts(objects: list[KubeObject], ctx: Context) -> list:
+    """Every set rule's verdicts, with objects by position so runs compare."""
+    position = {id(obj): n for n, obj in enumerate(objects)}
+    return [
+        (rule.id, position[id(obj)], problem)
+        for rule in RULES.values()
+        if rule.check_set is not None
+        for obj, problem in rule.check_set(objects, ctx)
+    ]
+
+
+def test_every_set_rule_lives_in_refs_whose_field_list_covers_them():
+    modules = {rule.check_set.__module__ for rule in RULES.values() if rule.check_set}
+    assert modules == {"stsgen.rules.refs"}
+
+
+def test_kept_fields_drop_what_no_set_rule_reads():
+    [obj] = load_objects(statefulset(extra="  replicas: 3\n"))
+
+    kept = refs.keep_set_rule_fields(obj.data)
+
+    assert kept["spec"]["template"]["spec"]["containers"] == [
+        {"ports": [{"name": "mysql"}]}
+    ]
+    assert "replicas" not in kept["spec"]
+    assert kept["metadata"] == {"name": "db"}
+    assert "image" in str(obj.data) and "image" not in str(kept)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(KINDS), JSON_VALUES), max_size=6))
+def test_set_rules_say_the_same_on_kept_fields_as_on_whole_objects(bodies):
+    objects = []
+    for order, (kind, body) in enumerate(bodies):
+        data = {"apiVersion": "v1", "kind": kind, "metadata": {"name": "db"}}
+        if isinstance(body, dict):
+            data.update(body)
+        objects.append(
+            KubeObject(data, Document("fuzz.yaml", order, data), order=order)
+        )
+    ctx = Context(strict_refs=True)
+
+    assert verdicts(keep_fields(objects), ctx) == verdicts(objects, ctx)
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="the shared corpus is absent")
+def test_set_rules_say_the_same_on_kept_fields_of_the_corpora():
+    # Numbered per file, which is all the order-minded rules compare.
+    objects = [obj for _, objects in load_corpus() for obj in objects]
+    ctx = Context(strict_refs=True)
+
+    found = verdicts(objects, ctx)
+
+    assert len(found) > 100
+    assert verdicts(keep_fields(objects), ctx) == found
+
+
+def test_set_rules_say_the_same_on_kept_fields_when_each_rule_warns():
+    claims = (
+        "  volumeClaimTemplates:\n  - spec: {storageClassName: fsat}\n"
+        "    metadata: {name: data}\n"
+    )
+    volumes = (
+        "      volumes:\n      - name: conf\n        configMap: {name: conf}\n"
+        "      - name: tls\n        secret: {secretName: tls, optional: true}\n"
+        "      - name: more\n        configMap: {name: more, optional: true}\n"
+    )
+    workload = statefulset(service_name="db-headless", extra=claims).replace(
+        "      containers:\n", volumes + "      containers:\n"
+    )
+    # In a namespace of its own: operators' namespaces are spared selector checks.
+    backup = BACKUP + "  namespace: ops\n"
+    text = join(
+        backup,
+        CRD,
+        workload,
+        service().replace("targetPort: mysql", "targetPort: sql"),
+        service("other").replace("app: db", "app: nothing"),
+        service("other").replace("app: db", "app: nothing"),
+        "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata:\n  name: fast\n",
+    )
+    objects = load_objects(text)
+    ctx = Context(strict_refs=True)
+
+    found = verdicts(objects, ctx)
+
+    warned = {rule_id for rule_id, _, _ in found}
+    assert warned == {rule.id for rule in RULES.values() if rule.check_set}
+    assert verdicts(keep_fields(objects), ctx) == found
