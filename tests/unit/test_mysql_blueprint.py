@@ -50,6 +50,7 @@ def test_default_render_has_the_seed_architecture() -> None:
 
     assert sorted(found) == [
         ("ConfigMap", "mysql"),
+        ("ConfigMap", "mysql-scripts"),
         ("PodDisruptionBudget", "mysql"),
         ("Service", "mysql"),
         ("Service", "mysql-read"),
@@ -293,6 +294,65 @@ def test_output_is_reproducible() -> None:
     assert format_stream(render().documents) == first
 
 
+def test_each_script_is_rendered_once() -> None:
+    rendering = render()
+    stream = format_stream(rendering.documents)
+    scripts = objects(rendering)[("ConfigMap", "mysql-scripts")]["data"]
+
+    assert sorted(scripts) == ["init-config.sh", "lib.sh", "seed-data.sh", "sidecar.sh"]
+    for definition in ("pod_ordinal() {", "bootstrap_primary() {", "log() {"):
+        assert stream.count(definition) == 1, definition
+    assert "pod_ordinal() {" in scripts["lib.sh"]
+    for name in ("init-config", "seed-data", "sidecar"):
+        assert f'source "$(dirname -- "${{BASH_SOURCE[0]}}")/lib.sh"' in scripts[
+            f"{name}.sh"
+        ]
+
+
+def test_containers_run_the_mounted_scripts_read_only() -> None:
+    rendering = render()
+    pod = statefulset(rendering)["spec"]["template"]["spec"]
+    volumes = {volume["name"]: volume for volume in pod["volumes"]}
+
+    assert volumes["scripts"]["configMap"] == {
+        "name": "mysql-scripts",
+        "defaultMode": 0o444,
+    }
+    for name, container in containers(rendering).items():
+        mounts = {m["mountPath"]: m for m in container["volumeMounts"]}
+        if name == "mysql":
+            assert "/opt/stsgen" not in mounts
+            continue
+        assert container["command"] == ["bash", f"/opt/stsgen/{name}.sh"]
+        assert mounts["/opt/stsgen"] == {
+            "name": "scripts",
+            "mountPath": "/opt/stsgen",
+            "readOnly": True,
+        }
+
+
+def config_checksum(*sets: str) -> str:
+    template = statefulset(render(*sets))["spec"]["template"]
+    return template["metadata"]["annotations"]["stsgen.io/config-checksum"]
+
+
+def test_config_checksum_changes_with_settings_and_scripts_only() -> None:
+    default = config_checksum()
+
+    assert re.fullmatch(r"[0-9a-f]{64}", default)
+    assert config_checksum() == default
+    # Neither ConfigMap holds these, so pods need no restart for them.
+    assert config_checksum("replicas=5", "persistence.size=20Gi") == default
+    changed = {
+        "settings": config_checksum("config.max_connections=500"),
+        "library": config_checksum("mysql.version=8.0"),
+        "seed script": config_checksum("replication.seed=clone"),
+        "flavour": config_checksum("flavor=mariadb"),
+    }
+    assert default not in changed.values()
+    assert len(set(changed.values())) == len(changed)
+
+
 def test_one_replica_renders_a_primary_only() -> None:
     assert statefulset(render("replicas=1"))["spec"]["replicas"] == 1
 
@@ -308,6 +368,7 @@ def test_names_and_namespace_follow_values() -> None:
         "orders",
         "orders",
         "orders-read",
+        "orders-scripts",
     ]
     assert {data["metadata"]["namespace"] for data in found.values()} == {"prod"}
     env = {v["name"]: v.get("value") for v in containers(rendering)["sidecar"]["env"]}

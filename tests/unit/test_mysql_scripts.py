@@ -1,9 +1,10 @@
 """The mysql blueprint's shell scripts, run with bash as rendered.
 
-Each test renders the blueprint, takes a container's script out of the
-StatefulSet and runs it with the container's environment, except that the
-directories point into a temporary folder, HOSTNAME names the pod, and the
-database tools are stubs on PATH that record how they were called.
+Each test renders the blueprint, writes the pod's ConfigMap volumes (settings
+and scripts) into a temporary folder as a kubelet would, and runs a container's
+command with the container's environment, except that the mounted paths point
+into that folder, HOSTNAME names the pod, and the database tools are stubs on
+PATH that record how they were called.
 """
 
 from __future__ import annotations
@@ -133,17 +134,30 @@ FULL_BACKUP = [
 ]
 
 
-def render_objects(*sets: str) -> dict[str, dict]:
-    """The rendered objects by kind (the last of each kind)."""
+def render_objects(*sets: str) -> dict[tuple[str, str], dict]:
+    """The rendered objects by kind and name."""
     blueprint = find_blueprint("mysql")
     values = load_values(blueprint, sets=[SetExpression(text) for text in sets])
     rendering = render_blueprint(blueprint, values)
-    return {document.kind: document.data for document in rendering.documents}
+    return {
+        (document.kind, document.name): document.data
+        for document in rendering.documents
+    }
+
+
+def find_statefulset(objects: dict) -> dict:
+    [statefulset] = [data for (kind, _), data in objects.items() if kind == "StatefulSet"]
+    return statefulset
+
+
+def pod_spec(objects: dict) -> dict:
+    return find_statefulset(objects)["spec"]["template"]["spec"]
 
 
 @dataclass
 class Pod:
-    """One pod's volumes in a temporary folder, and the rendered containers."""
+    """One pod's volumes in a temporary folder (one folder per volume, named as the
+    volume), and the rendered containers."""
 
     root: Path
     objects: dict[str, dict]
@@ -151,10 +165,15 @@ class Pod:
     extra_env: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        for folder in ("data", "conf", "config-map", "tmp", "bin", "stub"):
+        for folder in ("data", "bin", "stub"):
             (self.root / folder).mkdir(parents=True, exist_ok=True)
-        for name, text in self.objects["ConfigMap"]["data"].items():
-            (self.root / "config-map" / name).write_text(text)
+        for volume in pod_spec(self.objects)["volumes"]:
+            folder = self.root / volume["name"]
+            folder.mkdir(exist_ok=True)
+            if "configMap" in volume:
+                config_map = self.objects[("ConfigMap", volume["configMap"]["name"])]
+                for name, text in config_map["data"].items():
+                    (folder / name).write_text(text)
         for command, stub in STUB_FOR.items():
             path = self.root / "bin" / command
             path.write_text("#!/bin/bash\n" + STUBS[stub])
@@ -179,19 +198,28 @@ class Pod:
         return log.read_text() if log.exists() else ""
 
     def container(self, name: str) -> dict:
-        spec = self.objects["StatefulSet"]["spec"]["template"]["spec"]
+        spec = pod_spec(self.objects)
         for container in spec["initContainers"] + spec["containers"]:
             if container["name"] == name:
                 return container
         raise KeyError(name)
 
-    def environment(self, container: dict) -> dict[str, str]:
-        moved = {
-            "/var/lib/mysql": self.root / "data",
-            "/etc/mysql/conf.d": self.root / "conf",
-            "/mnt/config-map": self.root / "config-map",
-            "/tmp": self.root / "tmp",
+    def mounts(self, container: dict) -> dict[str, Path]:
+        """Where each of the container's mount paths lies in the temporary folder."""
+        return {
+            mount["mountPath"]: self.root / mount["name"]
+            for mount in container["volumeMounts"]
         }
+
+    def host_path(self, container: dict, path: str) -> str:
+        """The temporary folder's counterpart of a path inside the container."""
+        for mount_path, folder in self.mounts(container).items():
+            if path == mount_path or path.startswith(mount_path + "/"):
+                return str(folder) + path[len(mount_path) :]
+        return path
+
+    def environment(self, container: dict) -> dict[str, str]:
+        moved = self.mounts(container)
         env = {
             "PATH": f"{self.root / 'bin'}:/usr/bin:/bin",
             "HOSTNAME": self.hostname,
@@ -210,10 +238,10 @@ class Pod:
 
     def run(self, name: str) -> subprocess.CompletedProcess[str]:
         container = self.container(name)
-        command = container["command"]
-        assert command[:2] == ["bash", "-c"], command
+        command = [self.host_path(container, part) for part in container["command"]]
+        assert command[0] == "bash" and Path(command[1]).is_file(), command
         return subprocess.run(
-            ["bash", "-c", command[2], command[3]],
+            command,
             env=self.environment(container),
             check=False,
             capture_output=True,
@@ -620,7 +648,8 @@ def test_clone_seed_clones_from_the_previous_ordinal(rendered, tmp_path) -> None
 
 def hold_line(objects: dict) -> str:
     """The setting seed-data adds to my.cnf until replication is configured."""
-    old_names = objects["StatefulSet"]["metadata"]["annotations"]["stsgen.io/engine"]
+    annotations = find_statefulset(objects)["metadata"]["annotations"]
+    old_names = annotations["stsgen.io/engine"]
     if old_names in ("MySQL 5.7", "MariaDB 10.11", "MariaDB 11.4"):
         return "skip-slave-start=ON"
     return "skip-replica-start=ON"
@@ -769,44 +798,99 @@ def test_sidecar_serves_backups_on_the_seed_port(
 # --- every script passes shellcheck ---
 
 
-def iter_scripts(objects: dict) -> list[tuple[str, str]]:
-    spec = objects["StatefulSet"]["spec"]["template"]["spec"]
-    return [
-        (container["name"], container["command"][2])
+SCRIPTS_DIR = "/opt/stsgen"
+SOURCE_LINE = 'source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"'
+
+
+def scripts_config_map(objects: dict) -> dict[str, str]:
+    """The data of the ConfigMap the pod mounts at /opt/stsgen."""
+    spec = pod_spec(objects)
+    [mount] = {
+        mount["name"]
         for container in spec["initContainers"] + spec["containers"]
-        if container["command"][0] == "bash"
-    ]
+        for mount in container["volumeMounts"]
+        if mount["mountPath"] == SCRIPTS_DIR
+    }
+    [volume] = [volume for volume in spec["volumes"] if volume["name"] == mount]
+    return objects[("ConfigMap", volume["configMap"]["name"])]["data"]
 
 
-@pytest.mark.parametrize("variant", sorted(VARIANTS))
-def test_every_script_passes_shellcheck(rendered, tmp_path, variant) -> None:
+def iter_scripts(objects: dict) -> list[tuple[str, str]]:
+    """Each container script as its container runs it, by container name."""
+    spec = pod_spec(objects)
+    scripts = scripts_config_map(objects)
+    found = []
+    for container in spec["initContainers"] + spec["containers"]:
+        command = container["command"]
+        if command[0] == "bash":
+            assert command[1].startswith(SCRIPTS_DIR + "/"), command
+            found.append((container["name"], scripts[command[1].rsplit("/", 1)[1]]))
+    return found
+
+
+def run_shellcheck(folder: Path, *names: str, follow: bool = False) -> str:
+    """Shellcheck's report on the named files in ``folder`` ("" when clean)."""
     shellcheck = shutil.which("shellcheck")
     if shellcheck is None:
         if os.environ.get("CI") == "true":
             pytest.fail("shellcheck is not installed (apt-get install shellcheck)")
         pytest.skip("shellcheck is not installed (apt-get install shellcheck)")
-    scripts = iter_scripts(rendered[variant])
-    assert {name for name, _ in scripts} == {"init-config", "seed-data", "sidecar"}
-    paths = []
-    for name, text in scripts:
-        paths.append(tmp_path / f"{name}.sh")
-        paths[-1].write_text(text)
+    options = ["--external-sources"] if follow else []
     result = subprocess.run(
-        [shellcheck, "--shell=bash", "--severity=style", *map(str, paths)],
+        [shellcheck, "--shell=bash", "--severity=style", *options, *names],
+        cwd=folder,
         check=False,
         capture_output=True,
         text=True,
         timeout=60,
     )
-    assert result.returncode == 0, f"{variant}:\n{result.stdout}"
+    assert result.returncode in (0, 1), result.stderr
+    return result.stdout
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_every_script_passes_shellcheck(rendered, tmp_path, variant) -> None:
+    scripts = iter_scripts(rendered[variant])
+    library = scripts_config_map(rendered[variant])["lib.sh"]
+    assert {name for name, _ in scripts} == {"init-config", "seed-data", "sidecar"}
+    (tmp_path / "lib.sh").write_text(library)
+    names = []
+    for name, text in scripts:
+        assert text.count(SOURCE_LINE) == 1, name
+        (tmp_path / f"{name}.sh").write_text(text)
+        # Shellcheck reports nothing inside a file it follows, so each script is
+        # also checked with the library in place of the line that sources it.
+        (tmp_path / f"{name}.joined.sh").write_text(text.replace(SOURCE_LINE, library))
+        names += [f"{name}.sh", f"{name}.joined.sh"]
+
+    report = run_shellcheck(tmp_path, *names, follow=True)
+
+    assert report == "", f"{variant}:\n{report}"
+
+
+def test_shellcheck_finds_a_fault_in_the_library(rendered, tmp_path) -> None:
+    """The joined check sees faults that following the source line would hide."""
+    scripts = dict(iter_scripts(rendered["mysql-8.4"]))
+    library = scripts_config_map(rendered["mysql-8.4"])["lib.sh"]
+    faulty = library + "\nbroken() { echo $1; }\n"
+    (tmp_path / "lib.sh").write_text(faulty)
+    (tmp_path / "sidecar.sh").write_text(scripts["sidecar"])
+    (tmp_path / "joined.sh").write_text(
+        scripts["sidecar"].replace(SOURCE_LINE, faulty)
+    )
+
+    assert run_shellcheck(tmp_path, "sidecar.sh", follow=True) == ""
+    assert "SC2086" in run_shellcheck(tmp_path, "joined.sh")
 
 
 def test_scripts_differ_by_variant(rendered) -> None:
     texts = {
-        variant: dict(iter_scripts(objects)) for variant, objects in rendered.items()
+        variant: scripts_config_map(objects) for variant, objects in rendered.items()
     }
-    assert texts["mysql-8.4"]["sidecar"] != texts["mysql-5.7"]["sidecar"]
-    assert texts["mysql-8.4"]["seed-data"] != texts["mysql-8.4-clone"]["seed-data"]
+    # The version's SQL lives in the library; the container scripts stay the same.
+    assert texts["mysql-8.4"]["lib.sh"] != texts["mysql-5.7"]["lib.sh"]
+    assert texts["mysql-8.4"]["sidecar.sh"] == texts["mysql-5.7"]["sidecar.sh"]
+    assert texts["mysql-8.4"]["seed-data.sh"] != texts["mysql-8.4-clone"]["seed-data.sh"]
     assert yaml.safe_dump(texts["mysql-8.4"]) != yaml.safe_dump(texts["mariadb-10.11"])
 
 

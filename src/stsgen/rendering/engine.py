@@ -7,6 +7,7 @@ fails by template name and line instead of reaching ``kubectl``.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -86,6 +87,7 @@ def build_environment(root: Path, warnings: list[str]) -> jinja2.Environment:
     environment.filters["to_yaml"] = to_yaml
     environment.filters["quote"] = quote
     environment.filters["b64encode"] = b64encode
+    environment.filters["sha256"] = sha256
     environment.globals["warn"] = _warner(warnings)
     environment.globals["random_password"] = random_password
     return environment
@@ -259,6 +261,11 @@ def to_yaml(value: Any) -> str:
 def quote(value: Any) -> str:
     """A double-quoted YAML scalar (JSON string syntax is valid YAML)."""
     return json.dumps("" if value is None else str(value), ensure_ascii=False)
+
+
+def sha256(text: str) -> str:
+    """The SHA-256 of ``text`` in hex: a checksum annotation that changes with it."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def b64encode(value: Any) -> str:

@@ -1,7 +1,8 @@
-{#- Shared shell functions for every flavour and container; included after the
-    flavour fragment (_scripts/mysql.sh or _scripts/mariadb.sh), which defines the
-    engine's commands. Paths and names come from the container's environment, so a
-    test can run the same text with other directories and hostnames. #}
+{#- Shared shell functions for every flavour and container; lib.sh includes them
+    after the flavour fragment (_scripts/mysql.sh or _scripts/mariadb.sh), which
+    defines the engine's commands. Paths and names come from the container's
+    environment, so a test can run the same text with other directories and
+    hostnames. #}
 # --- shared by both flavours: ordinal, server-id, peers, staging, positions ---
 : "${DATA_DIR:?}" "${CONF_DIR:?}" "${SERVICE_NAME:?}"
 : "${SERVER_ID_OFFSET:=100}" "${MYSQL_PORT:=3306}" "${SEED_PORT:=3307}"
@@ -9,7 +10,11 @@
 SEED_MARKER=stsgen-seed-position
 STAGING_DIR=$DATA_DIR/.stsgen-staging
 
-log() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
+# Messages name the script that logs them: init-config, seed-data or sidecar.
+log() {
+  local script=${0##*/}
+  printf '%s: %s\n' "${script%.sh}" "$*" >&2
+}
 
 # The pod's ordinal: StatefulSet pods are named <statefulset>-<ordinal>.
 pod_ordinal() {

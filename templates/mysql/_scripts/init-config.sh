@@ -5,9 +5,8 @@
 # init-config: server-id and role from the pod ordinal; bootstrap of an empty primary.
 set -euo pipefail
 shopt -s inherit_errexit
-{% include "mysql/_scripts/" ~ values.flavor ~ ".sh" %}
-
-{% include "mysql/_scripts/common.sh" %}
+# shellcheck source=lib.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 
 main() {
   local ordinal

@@ -4,9 +4,8 @@
 # seed-data: copy an empty replica's data from the pod with the ordinal before it.
 set -euo pipefail
 shopt -s inherit_errexit
-{% include "mysql/_scripts/" ~ values.flavor ~ ".sh" %}
-
-{% include "mysql/_scripts/common.sh" %}
+# shellcheck source=lib.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 
 main() {
   local ordinal

@@ -4,9 +4,8 @@
 # sidecar: start replication once from the seeded position, then serve seeds.
 set -euo pipefail
 shopt -s inherit_errexit
-{% include "mysql/_scripts/" ~ values.flavor ~ ".sh" %}
-
-{% include "mysql/_scripts/common.sh" %}
+# shellcheck source=lib.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 
 # Configures replication if a seed left its position, once: the marker is renamed
 # when the server has taken the configuration, which survives restarts.
