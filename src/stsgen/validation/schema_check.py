@@ -182,7 +182,11 @@ def describe_type(types: Sequence[str], value: Any) -> str:
     expected = (
         words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
     )
-    return f"must be {expected}, not {type_word(value)}"
+    message = f"must be {expected}, not {type_word(value)}"
+    if words == ["a string"] and isinstance(value, (bool, int, float)):
+        # yes, y, on, 0644 or 1.0 written without quotes: YAML reads a scalar
+        message += "; quote the value to keep it a string"
+    return message
 
 
 def type_word(value: Any) -> str:
