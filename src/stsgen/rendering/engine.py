@@ -22,7 +22,7 @@ from typing import Any
 import jinja2
 import yaml
 
-from stsgen.documents import Document, DocumentError, iter_documents
+from stsgen.documents import Document, DocumentError, iter_documents, resolve_plain
 from stsgen.errors import BrokenInstallError, TemplateError
 from stsgen.rendering.blueprints import Blueprint
 
@@ -86,6 +86,7 @@ def build_environment(root: Path, warnings: list[str]) -> jinja2.Environment:
     )
     environment.filters["to_yaml"] = to_yaml
     environment.filters["quote"] = quote
+    environment.filters["scalar"] = scalar
     environment.filters["b64encode"] = b64encode
     environment.filters["sha256"] = sha256
     environment.globals["warn"] = _warner(warnings)
@@ -234,10 +235,23 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
 
 class _BlockDumper(yaml.SafeDumper):
     """Writes multi-line strings as literal blocks and indents nested lists, so
-    values placed into templates read like hand-written manifests."""
+    values placed into templates read like hand-written manifests; quotes every
+    string that PyYAML or the API server would read as something else."""
 
     def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
         return super().increase_indent(flow, False)
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        tag = super().resolve(kind, value, implicit)
+        # PyYAML writes `y` or `0o17` plain, which go-yaml reads as true and 15.
+        if tag == _STR_TAG and kind is yaml.ScalarNode and implicit[0] and value:
+            if not isinstance(resolve_plain(value), str):
+                return _NOT_A_STRING_TAG
+        return tag
+
+
+_STR_TAG = "tag:yaml.org,2002:str"
+_NOT_A_STRING_TAG = "tag:stsgen.io,2026:not-a-string"
 
 
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
@@ -256,6 +270,15 @@ def to_yaml(value: Any) -> str:
         value, Dumper=_BlockDumper, sort_keys=False, default_flow_style=False, width=1000
     )
     return text.rstrip("\n").removesuffix("\n...")
+
+
+def scalar(value: Any) -> str:
+    """A string as one YAML scalar: plain where every reader takes it for that
+    string (``web``), quoted where it would not (``'yes'``, ``'0644'``, ``'y'``)."""
+    text = "" if value is None else str(value)
+    if "\n" in text:
+        return quote(text)
+    return to_yaml(text)
 
 
 def quote(value: Any) -> str:

@@ -9,7 +9,8 @@ import pytest
 
 from stsgen.errors import BlueprintNotFoundError, TemplateError
 from stsgen.rendering.blueprints import find_blueprint, list_blueprints, load_blueprint
-from stsgen.rendering.engine import render_blueprint, to_yaml
+from stsgen.rendering.engine import render_blueprint, scalar, to_yaml
+from stsgen.rendering.values import load_values, merge
 
 SERVICE = """apiVersion: v1
 kind: Service
@@ -52,7 +53,10 @@ def test_missing_value_fails_by_template_and_line(tmp_path: Path) -> None:
     with pytest.raises(TemplateError) as caught:
         render_blueprint(blueprint, {"name": "web"})
 
-    assert str(caught.value) == "demo/service.yaml.j2:8: 'dict object' has no attribute 'port'"
+    assert (
+        str(caught.value)
+        == "demo/service.yaml.j2:8: 'dict object' has no attribute 'port'"
+    )
 
 
 def test_syntax_error_names_template_and_line(tmp_path: Path) -> None:
@@ -65,12 +69,20 @@ def test_syntax_error_names_template_and_line(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("kind: Service\nmetadata:\n  name: a\n", "rendered line 1: document has no apiVersion"),
-        ("apiVersion: v1\nkind: Service\nmetadata: {}\n", "Service has no metadata.name"),
+        (
+            "kind: Service\nmetadata:\n  name: a\n",
+            "rendered line 1: document has no apiVersion",
+        ),
+        (
+            "apiVersion: v1\nkind: Service\nmetadata: {}\n",
+            "Service has no metadata.name",
+        ),
         ("apiVersion: v1\nkind: [\n", "rendered line 3: not valid YAML"),
         ("- a\n- b\n", "document is not a mapping"),
-        ("apiVersion: v1\nkind: Service\nkind: Pod\nmetadata: {name: a}\n",
-         "rendered line 3: duplicate key 'kind'"),
+        (
+            "apiVersion: v1\nkind: Service\nkind: Pod\nmetadata: {name: a}\n",
+            "rendered line 3: duplicate key 'kind'",
+        ),
     ],
     ids=["no-api-version", "no-name", "not-yaml", "not-mapping", "duplicate-key"],
 )
@@ -89,7 +101,8 @@ def test_output_that_is_not_a_manifest_is_refused(
 def test_several_documents_and_empty_output(tmp_path: Path) -> None:
     two = SERVICE + "---\n" + SERVICE.replace("{{ values.name }}", "other")
     blueprint = make_blueprint(
-        tmp_path, {"service.yaml.j2": two, "skipped.yaml.j2": "{% if false %}x{% endif %}"}
+        tmp_path,
+        {"service.yaml.j2": two, "skipped.yaml.j2": "{% if false %}x{% endif %}"},
     )
 
     rendering = render_blueprint(blueprint, {"name": "web"})
@@ -130,3 +143,49 @@ def test_every_bundled_blueprint_renders_its_defaults() -> None:
     for blueprint in list_blueprints():
         rendering = render_blueprint(blueprint, load_values(blueprint))
         assert rendering.documents, blueprint.name
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        ("web", "web"),
+        ("sc-nfs", "sc-nfs"),
+        # YAML 1.1 words and numbers, as PyYAML reads them.
+        ("yes", "'yes'"),
+        ("null", "'null'"),
+        ("0644", "'0644'"),
+        ("123", "'123'"),
+        # go-yaml (the API server) reads these as true, false and 15.
+        ("y", "'y'"),
+        ("n", "'n'"),
+        ("0o17", "'0o17'"),
+        ("", "''"),
+    ],
+)
+def test_scalar_quotes_what_would_not_read_back_as_the_string(value, written) -> None:
+    assert scalar(value) == written
+    assert to_yaml({"key": value}) == f"key: {written}"
+
+
+@pytest.mark.parametrize("name", ["yes", "y", "123", "off"])
+def test_names_that_yaml_reads_as_other_types_render_as_strings(name: str) -> None:
+    blueprint = find_blueprint("statefulset")
+    values = merge(
+        load_values(blueprint),
+        {
+            "name": name,
+            "namespace": name,
+            "ports": [{"name": name, "containerPort": 80}] if name[0].isalpha() else [],
+            "volumeClaimTemplates": [{"name": name, "mountPath": "/data"}],
+        },
+    )
+
+    rendering = render_blueprint(blueprint, values)
+
+    by_kind = {doc.kind: doc.data for doc in rendering.documents}
+    statefulset = by_kind["StatefulSet"]
+    assert statefulset["metadata"]["name"] == name
+    assert statefulset["metadata"]["namespace"] == name
+    assert statefulset["spec"]["volumeClaimTemplates"][0]["metadata"]["name"] == name
+    if name[0].isalpha():
+        assert by_kind["Service"]["spec"]["ports"][0]["targetPort"] == name
