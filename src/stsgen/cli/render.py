@@ -142,9 +142,6 @@ def render(
 def _validate_rendering(rendering: Rendering, kubernetes_version: Optional[str]) -> None:
     """Check the rendered objects as `stsgen validate` would; the report goes to
     stderr, and any error stops the render before a byte reaches stdout."""
-    from stsgen.cli.app import state, use_color
-    from stsgen.errors import ExitCode
-    from stsgen.output import REPORTER_BY_NAME
     from stsgen.validation.engine import describe_checks, failed, validate_documents
     from stsgen.validation.options import ValidationOptions
 
@@ -153,6 +150,11 @@ def _validate_rendering(rendering: Rendering, kubernetes_version: Optional[str])
     results, summary = validate_documents(documents, options)
     if not summary.error_findings and not summary.warning_findings:
         return
+
+    # Reporters are imported only when there is something to report.
+    from stsgen.cli.app import state, use_color
+    from stsgen.errors import ExitCode
+    from stsgen.output import REPORTER_BY_NAME
 
     reporter = REPORTER_BY_NAME["text"](
         sys.stderr,

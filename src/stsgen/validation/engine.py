@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 
 from stsgen.documents import Document, DocumentError, decode_text, split_stream
@@ -110,6 +109,9 @@ def validate_sources(
     sources: Sequence[Source], options: ValidationOptions
 ) -> Validation:
     """Read, parse and validate every source; CRDs anywhere apply to all of them."""
+    # Here rather than at the top: `stsgen render` validates without processes.
+    from concurrent.futures.process import BrokenProcessPool
+
     workers = options.workers
     if workers <= 0:
         big = sum(source.size() for source in sources) >= PARALLEL_MIN_BYTES

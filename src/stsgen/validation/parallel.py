@@ -7,12 +7,13 @@ so workers start with them (and any compiled validators) already in memory.
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +30,8 @@ def available_cores() -> int:
 
 
 def can_fork() -> bool:
+    import multiprocessing  # only for runs large enough to spread
+
     return "fork" in multiprocessing.get_all_start_methods()
 
 
@@ -44,6 +47,9 @@ def map_in_order(
         for task in tasks:
             yield function(task)
         return
+
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
 
     context = multiprocessing.get_context("fork")
     window = workers * 3
