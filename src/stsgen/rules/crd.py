@@ -41,8 +41,7 @@ LOGIC_KEYWORDS = ("allOf", "anyOf", "oneOf", "not")
 # What a node under allOf/anyOf/oneOf/not must leave to the structural part.
 FORBIDDEN_IN_LOGIC = (
     "type", "additionalProperties", "default", "title", "description", "nullable",
-    "externalDocs", "x-kubernetes-list-type", "x-kubernetes-map-type",
-    "x-kubernetes-validations",
+    "x-kubernetes-list-type", "x-kubernetes-map-type", "x-kubernetes-validations",
 )  # fmt: skip
 FLAGS_FORBIDDEN_IN_LOGIC = (
     "x-kubernetes-preserve-unknown-fields", "x-kubernetes-embedded-resource",

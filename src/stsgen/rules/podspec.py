@@ -395,7 +395,8 @@ def check_mount_paths(obj: KubeObject, context: Context) -> Iterator[Problem]:
 def _describe_sub_path(sub_path: str) -> str | None:
     if sub_path.startswith("/"):
         return f"subPath {quote(sub_path)} must be relative"
-    if ".." in sub_path.replace("\\", "/").split("/"):
+    # The API server splits on '/' only: on Linux a backslash is a plain character.
+    if ".." in sub_path.split("/"):
         return f"subPath {quote(sub_path)} must not contain '..'"
     return None
 

@@ -413,6 +413,21 @@ POSITIVE = [
         ],
     ),
     (
+        # NewStructural drops externalDocs; nothing forbids it inside anyOf.
+        "crd-structural-schema",
+        [
+            (
+                (*SPEC_SCHEMA, "anyOf"),
+                [
+                    {
+                        "externalDocs": {"url": "https://example.com"},
+                        "required": ["size"],
+                    }
+                ],
+            )
+        ],
+    ),
+    (
         "crd-scale-subresource",
         [
             (

@@ -157,6 +157,44 @@ def test_namespace_format() -> None:
     )
     good = text.replace("Team_A", "team-a")
     assert run_rule("metadata-namespace-format", good) == []
+    # The server drops the namespace of a cluster-scoped object before checking.
+    cluster_role = text.replace(
+        "v1\nkind: ConfigMap", "rbac.authorization.k8s.io/v1\nkind: ClusterRole"
+    )
+    assert run_rule("metadata-namespace-format", cluster_role) == []
+
+
+@pytest.mark.parametrize(
+    ("kind", "api", "prefix", "bad"),
+    [
+        # maskTrailingDash puts "a" in place of the last two characters.
+        ("ConfigMap", "v1", "cfg_-", "cfg_x-"),
+        ("StatefulSet", "apps/v1", "w" * 62 + "-", "w" * 64 + "-"),
+    ],
+    ids=["underscore-before-dash", "64-characters"],
+)
+def test_generate_name_is_masked_as_the_api_server_masks_it(
+    kind: str, api: str, prefix: str, bad: str
+) -> None:
+    text = object_text(kind, "x", api).replace("name: x", f"generateName: {prefix}")
+    assert run_rule("metadata-name-format", text) == []
+    assert_one(
+        "metadata-name-format",
+        text.replace(prefix, bad),
+        ("metadata", "generateName"),
+        "generateName",
+    )
+
+
+def test_a_cronjob_job_template_metadata_is_not_checked() -> None:
+    # ValidateJobTemplateSpec checks only the template's spec.
+    text = object_text("CronJob", "c", "batch/v1").replace(
+        "  jobTemplate:\n",
+        "  jobTemplate:\n    metadata:\n"
+        "      labels: {team/owner/x: a b}\n      annotations: {bad key!: v}\n",
+    )
+    assert run_rule("metadata-label-format", text) == []
+    assert run_rule("metadata-annotation-format", text) == []
 
 
 STATEFULSET_LABELS = """\

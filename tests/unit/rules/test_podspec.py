@@ -310,6 +310,16 @@ def test_statefulset_may_mount_its_claim_templates() -> None:
     assert run_rule("podspec-volume-mount-unknown", text + claims) == []
 
 
+def test_a_backslash_in_a_sub_path_is_a_plain_character() -> None:
+    # validatePathNoBacksteps splits on '/' only (filepath.ToSlash on Linux).
+    text = wrap("Pod", change("    subPath: conf.d\n", "    subPath: 'x\\..\\y'\n"))
+    assert run_rule("podspec-mount-path", text) == []
+    backstep = text.replace("x\\..\\y", "x/../y")
+    assert [p.path[-1] for _, p in run_rule("podspec-mount-path", backstep)] == [
+        "subPath"
+    ]
+
+
 def test_mount_path_used_twice() -> None:
     pod_spec = change(
         "    subPath: conf.d\n",
