@@ -258,6 +258,16 @@ def test_existing_secret_is_referenced_by_name() -> None:
     assert names == {"db-credentials"}
 
 
+def test_generate_secret_never_replaces_an_existing_secret() -> None:
+    rendering = render("auth.existingSecret=prod-db", generate_secret=True)
+
+    assert not [doc for doc in rendering.documents if doc.kind == "Secret"]
+    assert any(
+        "--generate-secret is ignored" in warning and "prod-db" in warning
+        for warning in rendering.warnings
+    )
+
+
 def test_generate_secret_renders_random_passwords() -> None:
     first = objects(render(generate_secret=True))[("Secret", "mysql-auth")]
     second = objects(render(generate_secret=True))[("Secret", "mysql-auth")]

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -146,7 +148,9 @@ def render_objects(*sets: str) -> dict[tuple[str, str], dict]:
 
 
 def find_statefulset(objects: dict) -> dict:
-    [statefulset] = [data for (kind, _), data in objects.items() if kind == "StatefulSet"]
+    [statefulset] = [
+        data for (kind, _), data in objects.items() if kind == "StatefulSet"
+    ]
     return statefulset
 
 
@@ -623,12 +627,14 @@ def test_gtid_position_with_sql_in_it_is_refused(rendered, tmp_path) -> None:
 def test_clone_seed_clones_from_the_previous_ordinal(rendered, tmp_path) -> None:
     pod = make_pod(tmp_path, rendered["mysql-8.4-clone"], "mysql-3")
     (pod.root / "conf" / "my.cnf").write_text("[mysqld]\n")
-    # The stub client cannot clone; the staging folder appears as CLONE would make it.
+    # The stub client cannot clone; the staging folder appears as CLONE makes it:
+    # InnoDB tablespaces only, no mysql/ folder (the first server start makes it).
     (pod.root / "bin" / "mysql").write_text(
         "#!/bin/bash\n"
         + STUBS["client"].replace(
             'cat >>"$STUB_DIR/sql.log"',
-            'cat >>"$STUB_DIR/sql.log"; mkdir -p "$DATA_DIR/.stsgen-staging/mysql"',
+            'cat >>"$STUB_DIR/sql.log"; mkdir -p "$DATA_DIR/.stsgen-staging";'
+            ' touch "$DATA_DIR/.stsgen-staging/mysql.ibd"',
         )
     )
 
@@ -639,6 +645,9 @@ def test_clone_seed_clones_from_the_previous_ordinal(rendered, tmp_path) -> None
     assert "CLONE INSTANCE FROM 'replicator'@'mysql-2.mysql':3306" in pod.sql
     assert f"DATA DIRECTORY = '{pod.data}/.stsgen-staging';" in pod.sql
     assert (pod.data / "stsgen-seed-position").read_text() == "clone\n"
+    assert (pod.data / "mysql.ibd").is_file()
+    assert (pod.data / "mysql").is_dir(), "the data directory counts as complete"
+    assert not (pod.data / ".stsgen-staging").exists()
     assert not (pod.data / ".stsgen-recipient").exists()
     assert not any(call.startswith("socat") for call in pod.calls)
 
@@ -726,6 +735,8 @@ def test_sidecar_starts_replication_from_the_seed_position(
     assert (pod.data / "stsgen-seed-position.applied").exists()
     assert hold_line(rendered[variant]) not in pod.config
     assert "server-id=102" in pod.config
+    # my.cnf holds the root password: rewritten, it stays private.
+    assert (pod.root / "conf" / "my.cnf").stat().st_mode & 0o777 == 0o600
 
 
 def test_mysql_replica_is_read_only_again_after_setup(rendered, tmp_path) -> None:
@@ -769,6 +780,38 @@ def test_clone_seeded_replica_keeps_its_gtid_history(rendered, tmp_path) -> None
     assert result.returncode == 0, result.stderr
     assert "CHANGE REPLICATION SOURCE TO" in pod.sql
     assert "RESET" not in pod.sql and "gtid_purged" not in pod.sql
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] == "Z"
+    except (OSError, IndexError):
+        return True
+
+
+def test_clone_sidecar_stops_at_once_on_sigterm(rendered, tmp_path) -> None:
+    # As PID 1 a bare `sleep` would ignore SIGTERM until the grace period ends.
+    pod = make_pod(tmp_path, rendered["mysql-8.4-clone"], "mysql-0")
+    complete_data(pod)
+    container = pod.container("sidecar")
+    command = [pod.host_path(container, part) for part in container["command"]]
+    process = subprocess.Popen(
+        command, env=pod.environment(container), stderr=subprocess.PIPE, text=True
+    )
+    try:
+        # Until the trap is set, SIGTERM would end bash anyway: wait for the sleep.
+        for _ in range(100):
+            children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
+            if children.read_text().split():
+                break
+            time.sleep(0.05)
+        sleeper = int(children.read_text().split()[0])
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=5) == 0
+        assert not Path(f"/proc/{sleeper}").exists() or _is_zombie(sleeper)
+    finally:
+        process.kill()
+        process.wait()
 
 
 @pytest.mark.parametrize(
@@ -875,9 +918,7 @@ def test_shellcheck_finds_a_fault_in_the_library(rendered, tmp_path) -> None:
     faulty = library + "\nbroken() { echo $1; }\n"
     (tmp_path / "lib.sh").write_text(faulty)
     (tmp_path / "sidecar.sh").write_text(scripts["sidecar"])
-    (tmp_path / "joined.sh").write_text(
-        scripts["sidecar"].replace(SOURCE_LINE, faulty)
-    )
+    (tmp_path / "joined.sh").write_text(scripts["sidecar"].replace(SOURCE_LINE, faulty))
 
     assert run_shellcheck(tmp_path, "sidecar.sh", follow=True) == ""
     assert "SC2086" in run_shellcheck(tmp_path, "joined.sh")
@@ -890,7 +931,9 @@ def test_scripts_differ_by_variant(rendered) -> None:
     # The version's SQL lives in the library; the container scripts stay the same.
     assert texts["mysql-8.4"]["lib.sh"] != texts["mysql-5.7"]["lib.sh"]
     assert texts["mysql-8.4"]["sidecar.sh"] == texts["mysql-5.7"]["sidecar.sh"]
-    assert texts["mysql-8.4"]["seed-data.sh"] != texts["mysql-8.4-clone"]["seed-data.sh"]
+    assert (
+        texts["mysql-8.4"]["seed-data.sh"] != texts["mysql-8.4-clone"]["seed-data.sh"]
+    )
     assert yaml.safe_dump(texts["mysql-8.4"]) != yaml.safe_dump(texts["mariadb-10.11"])
 
 

@@ -124,7 +124,9 @@ def render(
     if generate_secret and any(doc.kind == "Secret" for doc in rendering.documents):
         echo_warning(
             "the output holds generated credentials and is not reproducible; "
-            "keep it out of version control"
+            "keep it out of version control, and apply the Secret once: new "
+            "passwords applied later lock the pods out of data created with "
+            "the old ones"
         )
 
     if validate:

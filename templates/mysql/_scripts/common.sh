@@ -170,17 +170,30 @@ hold_replication() {
 # replication by themselves.
 release_replication_hold() {
   local file=$CONF_DIR/my.cnf line
-  while IFS= read -r line; do
-    if [[ $line != "$REPLICATION_HOLD" ]]; then
-      printf '%s\n' "$line"
-    fi
-  done <"$file" >"$file.tmp"
+  # my.cnf holds the root password: the copy is as private as the original.
+  (
+    umask 077
+    while IFS= read -r line; do
+      if [[ $line != "$REPLICATION_HOLD" ]]; then
+        printf '%s\n' "$line"
+      fi
+    done <"$file" >"$file.tmp"
+  )
   mv -- "$file.tmp" "$file"
 }
 
-# Waits until the local server answers queries over TCP.
+# Waits until the local server answers queries over TCP, saying every 30 tries
+# why it does not (a changed root password, say, never heals by itself).
 wait_for_server() {
-  until "$CLIENT_BIN" --defaults-file="$CONF_DIR/my.cnf" -e 'SELECT 1' &>/dev/null; do
+  local attempt error
+  for ((attempt = 1; ; attempt++)); do
+    if error=$("$CLIENT_BIN" --defaults-file="$CONF_DIR/my.cnf" -e 'SELECT 1' \
+      2>&1 >/dev/null); then
+      return 0
+    fi
+    if ((attempt % 30 == 0)); then
+      log "the server does not answer yet: ${error:-no message}"
+    fi
     sleep 1
   done
 }

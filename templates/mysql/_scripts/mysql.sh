@@ -137,6 +137,9 @@ SQL
   done
   stop_local_server
   rm -rf -- "$recipient" "$rundir" "$STAGING_DIR/auto.cnf"
+  # CLONE copies InnoDB tablespaces only: the mysql/ folder (its CSV log tables)
+  # is made by the first server start, and publish_staging moves it in last.
+  mkdir -p -- "$STAGING_DIR/mysql"
   echo clone >"$STAGING_DIR/$SEED_MARKER"
   publish_staging "$STAGING_DIR"
   log "cloned from $peer"

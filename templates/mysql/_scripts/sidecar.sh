@@ -29,8 +29,14 @@ start_replication_once() {
 main() {
   start_replication_once
 {% if values.flavor == "mysql" and values.replication.seed == "clone" %}
-  # The server itself is the clone donor; nothing else to serve.
-  exec sleep infinity
+  # The server itself is the clone donor; nothing else to serve. As PID 1, a
+  # plain `sleep` would ignore SIGTERM and hold every pod deletion for the whole
+  # grace period.
+  local sleeper=""
+  trap 'kill "$sleeper" 2>/dev/null || true; exit 0' TERM INT
+  sleep infinity &
+  sleeper=$!
+  wait "$sleeper"
 {% else %}
   log "serving backups on port $SEED_PORT"
   # -U: data flows from the backup command to the peer, never the other way.
