@@ -679,6 +679,31 @@ def check_host_ports_unique(obj: KubeObject, context: Context) -> Iterator[Probl
                 seen[key] = where
 
 
+@object_rule("podspec-host-network-port", Severity.ERROR, kinds=WORKLOAD_KINDS)
+def check_host_network_ports(obj: KubeObject, context: Context) -> Iterator[Problem]:
+    """With hostNetwork, a container's hostPort must equal its containerPort.
+
+    A pod on the node's network listens on the node's ports directly, so there is
+    nothing to map: the API server rejects a hostPort other than 0 (filled in
+    with the containerPort) or the containerPort itself. Drop hostPort, or give
+    it the containerPort's number.
+    """
+    found = find_pod_spec(obj)
+    if found is None or found[1].get("hostNetwork") is not True:
+        return
+    spec_path, spec = found
+    # Only spec.containers: validateHostNetwork looks at no other list.
+    for index, container in iter_dicts(spec.get("containers")):
+        for port_index, port in iter_dicts(container.get("ports")):
+            host, number = port.get("hostPort"), port.get("containerPort")
+            if is_int(host) and is_int(number) and host not in (0, number):
+                yield Problem(
+                    (*spec_path, "containers", index, "ports", port_index, "hostPort"),
+                    f"hostPort {host} must equal containerPort {number} when "
+                    "hostNetwork is true",
+                )
+
+
 # What a container may ask for without a domain prefix.
 STANDARD_CONTAINER_RESOURCES = ("cpu", "memory", "ephemeral-storage")
 

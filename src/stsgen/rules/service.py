@@ -149,10 +149,19 @@ def _iter_cluster_ips_problems(
     cluster_ips: list[Any], cluster_ip: Any
 ) -> Iterator[Problem]:
     first = cluster_ips[0]
-    if isinstance(cluster_ip, str) and cluster_ip and first != cluster_ip:
+    if cluster_ip in (None, ""):
+        # The server fills clusterIPs from clusterIP on create, never the reverse.
+        yield Problem(
+            ("spec", "clusterIPs"),
+            "clusterIPs must be empty when clusterIP is not set; set clusterIP to "
+            f"{_formats.quote(first)} too",
+        )
+        return
+    if isinstance(cluster_ip, str) and first != cluster_ip:
         yield Problem(
             ("spec", "clusterIPs", 0),
-            f"clusterIPs[0] {_formats.quote(first)} must equal clusterIP {_formats.quote(cluster_ip)}",
+            f"clusterIPs[0] {_formats.quote(first)} must equal clusterIP "
+            f"{_formats.quote(cluster_ip)}",
         )
     if len(cluster_ips) > 2:
         yield Problem(("spec", "clusterIPs"), "clusterIPs may hold at most 2 addresses")

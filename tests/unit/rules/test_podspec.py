@@ -407,6 +407,23 @@ def test_sidecar_init_containers_may_have_probes() -> None:
     assert run_rule("podspec-init-container-probe", text) == []
 
 
+@pytest.mark.parametrize("kind", ["Pod", "DaemonSet"])
+def test_host_network_needs_host_port_equal_to_container_port(kind: str) -> None:
+    text = wrap(kind, change("hostPort: 0", "hostPort: 9091") + "hostNetwork: true\n")
+    [(obj, problem)] = run_rule("podspec-host-network-port", text)
+    assert problem.path[-3:] == ("ports", 1, "hostPort")
+    assert obj.locate(problem.path)[0] == line_of(text, "hostPort: 9091")
+    for fine in ("hostPort: 0", "hostPort: 9090"):
+        assert (
+            run_rule("podspec-host-network-port", text.replace("hostPort: 9091", fine))
+            == []
+        )
+    assert (
+        run_rule("podspec-host-network-port", text.replace("hostNetwork: true", ""))
+        == []
+    )
+
+
 def test_host_ports_must_differ() -> None:
     pod_spec = change("hostPort: 0", "hostPort: 80").replace(
         "    protocol: TCP\n", "    protocol: TCP\n    hostPort: 80\n"

@@ -65,6 +65,13 @@ NEGATIVE = [
         "clusterIPs:",
     ),
     (
+        # Filled from clusterIP on create, never the reverse.
+        "service-cluster-ip",
+        service("clusterIPs: [10.96.0.50]\n" + PORTS),
+        ("spec", "clusterIPs"),
+        "clusterIPs:",
+    ),
+    (
         "service-external-name",
         service("type: ExternalName\nexternalName: https://db.example.com\n"),
         ("spec", "externalName"),
