@@ -231,7 +231,8 @@ class KubeLoader(yaml.CSafeLoader):
         if type(node) is yaml.SequenceNode and tag == _SEQ_TAG:
             items: list[Any] = []
             self._built[id(node)] = items
-            items.extend(self._build(item) for item in node.value)
+            for item in node.value:
+                items.append(self._build(item))
             return items
         return self.construct_object(node, deep=True)
 

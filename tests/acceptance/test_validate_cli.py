@@ -522,3 +522,65 @@ def test_a_folder_written_by_render_validates_clean(blueprint, tmp_path) -> None
     assert report["summary"]["objects"] == files
     assert report["summary"]["skipped"] == 1
     assert report["summary"]["valid"] == files - 1
+
+
+CONFIG_TYPO = """\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: settings
+  lables: {app: web}
+"""
+
+
+def test_a_pipe_given_as_a_path_is_read_once(tmp_path) -> None:
+    # /dev/stdin stands for <(cmd): a stream that a second read finds empty.
+    run = run_command("validate", "-o", "json", "/dev/stdin", stdin=CONFIG_TYPO)
+
+    assert run.code == 1, run
+    report = json.loads(run.stdout)
+    assert rules_of(report) == ["unknown-field"]
+    assert report["findings"][0]["file"] == "/dev/stdin"
+
+
+def test_a_named_pipe_in_a_folder_is_skipped_not_waited_on(write, tmp_path) -> None:
+    write("deploy/settings.yaml", CONFIG_TYPO)
+    os.mkfifo(tmp_path / "deploy" / "pipe.yaml")
+
+    run = run_command("validate", "-o", "json", str(tmp_path / "deploy"))
+
+    assert run.code == 1, run
+    assert json.loads(run.stdout)["summary"]["files"] == 1
+
+
+def test_data_nested_too_deep_for_the_schema_check_is_one_finding(write) -> None:
+    nested = "{a: " * 300 + "1" + "}" * 300
+    deep = write(
+        "deep.yaml",
+        f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: x}}\ndata: {nested}\n",
+    )
+    other = write("other.yaml", CONFIG_TYPO)
+
+    run, report = validate_json(deep, other)
+
+    assert run.code == 1, run
+    assert [(f["file"], f["rule"]) for f in report["findings"]] == [
+        (str(deep), "schema"),
+        (str(other), "unknown-field"),
+    ]
+    assert "nests too deeply" in report["findings"][0]["message"]
+
+
+def test_thousands_of_duplicate_keys_each_get_their_path(write) -> None:
+    keys = "".join(f"  k{n % 50}: v{n}\n" for n in range(3000))
+    path = write(
+        "dups.yaml",
+        f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n{keys}",
+    )
+
+    run, report = validate_json(path)
+
+    duplicates = [f for f in report["findings"] if f["rule"] == "duplicate-key"]
+    assert len(duplicates) == 3000 - 50
+    assert duplicates[0]["path"] == "data.k0" and duplicates[0]["line"] == 56
+    assert {f["path"] for f in duplicates} == {f"data.k{n}" for n in range(50)}

@@ -17,8 +17,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
 
+from stsgen.documents import DocumentError, iter_documents
 from stsgen.errors import BrokenInstallError, ValuesError
 from stsgen.rendering.blueprints import Blueprint
 
@@ -64,13 +64,13 @@ def load_values(
 
 def _read_defaults(blueprint: Blueprint) -> dict[str, Any]:
     try:
-        data = yaml.load(
-            blueprint.values_file.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader
-        )
-    except (OSError, yaml.YAMLError) as exc:
+        text = blueprint.values_file.read_text(encoding="utf-8")
+        documents = list(iter_documents(text, f"{blueprint.name}/values.yaml"))
+    except (OSError, UnicodeDecodeError, DocumentError) as exc:
         raise BrokenInstallError(
             f"{blueprint.name}/values.yaml is unreadable: {exc}"
         ) from None
+    data = documents[0].data if documents else None
     return data if isinstance(data, dict) else {}
 
 
@@ -84,23 +84,33 @@ def _read_schema(blueprint: Blueprint) -> dict[str, Any]:
 
 
 def read_values_file(name: str) -> dict[str, Any]:
-    """Read one ``-f`` file (``-`` is stdin); it must hold a mapping."""
+    """Read one ``-f`` file (``-`` is stdin); it must hold a mapping.
+
+    It is read as manifests are (and as Helm reads values, through the same YAML
+    decoder as the API server), with the same limits on aliases and nesting; a
+    key given twice is an error, since only one of the values would count.
+    """
     label = "<stdin>" if name == "-" else name
     try:
         text = sys.stdin.read() if name == "-" else _read_text(name)
-        data = yaml.load(text, Loader=yaml.CSafeLoader)
+        documents = list(iter_documents(text, label))
     except OSError as exc:
         raise ValuesError(f"{label}: cannot read values file: {exc.strerror}") from None
     except UnicodeDecodeError:
         raise ValuesError(f"{label}: values file is not UTF-8 text") from None
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        where = f"{label}:{mark.line + 1}:{mark.column + 1}" if mark else label
-        raise ValuesError(f"{where}: not valid YAML: {exc.problem}") from None
-    except yaml.YAMLError as exc:
-        raise ValuesError(f"{label}: not valid YAML: {exc}") from None
-    if data is None:
+    except DocumentError as exc:
+        where = f"{label}:{exc.line}:{exc.column}" if exc.line else label
+        raise ValuesError(f"{where}: {exc.message}") from None
+    if len(documents) > 1:
+        line = documents[1].line
+        raise ValuesError(f"{label}:{line}: a values file holds one YAML document")
+    if not documents:
         return {}
+    document = documents[0]
+    if document.duplicate_keys:
+        key, line, column = document.duplicate_keys[0]
+        raise ValuesError(f"{label}:{line}:{column}: key {key!r} is given twice")
+    data = document.data
     if not isinstance(data, dict):
         raise ValuesError(
             f"{label}: values file must hold a mapping, not {type(data).__name__}"
@@ -241,7 +251,9 @@ def _show(path: Sequence[str | int]) -> str:
     return format_path(path) or "values"
 
 
-def _split_unescaped(text: str, separator: str, respect_braces: bool = False) -> list[str]:
+def _split_unescaped(
+    text: str, separator: str, respect_braces: bool = False
+) -> list[str]:
     parts, current, depth, escaped = [], [], 0, False
     for char in text:
         if escaped:
@@ -297,11 +309,17 @@ def check_values(values: dict[str, Any], schema: dict[str, Any]) -> None:
     try:
         validator = jsonschema_rs.validator_for(schema)
     except (ValueError, jsonschema_rs.ValidationError) as exc:
-        raise BrokenInstallError(f"values.schema.json is not a valid schema: {exc}") from None
-    errors = sorted(
-        validator.iter_errors(values),
-        key=lambda error: (list(map(str, error.instance_path)), error.kind.name),
-    )
+        raise BrokenInstallError(
+            f"values.schema.json is not a valid schema: {exc}"
+        ) from None
+    try:
+        errors = sorted(
+            validator.iter_errors(values),
+            key=lambda error: (list(map(str, error.instance_path)), error.kind.name),
+        )
+    except ValueError:
+        # jsonschema-rs gives up on data nested a few hundred levels deep.
+        raise ValuesError("values nest too deeply to be checked") from None
     if errors:
         raise ValuesError(describe_error(errors[0], schema))
 
@@ -311,7 +329,9 @@ def describe_error(error: Any, schema: dict[str, Any]) -> str:
     path = list(error.instance_path)
     kind = error.kind
     if kind.name == "additionalProperties":
-        allowed = sorted(_schema_at(schema, error.schema_path[:-1]).get("properties", {}))
+        allowed = sorted(
+            _schema_at(schema, error.schema_path[:-1]).get("properties", {})
+        )
         key = sorted(kind.unexpected)[0]
         close = difflib.get_close_matches(key, allowed, n=1)
         hint = f"; did you mean {close[0]}?" if close else ""
@@ -330,7 +350,14 @@ def _where(path: Sequence[str | int]) -> str:
 def _most_telling(branches: list[Any]) -> Any:
     # The branch that got deepest into the value says the most; a bare type
     # mismatch says the least.
-    return max(branches, key=lambda e: (len(e.instance_path), e.kind.name != "type"))
+    # A missed const (the "" of an optional name) says little more.
+    return max(
+        branches,
+        key=lambda e: (len(e.instance_path), _TELLING.get(e.kind.name, 2)),
+    )
+
+
+_TELLING = {"type": 0, "const": 1}
 
 
 def _schema_at(schema: dict[str, Any], path: Sequence[str | int]) -> dict[str, Any]:

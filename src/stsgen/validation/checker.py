@@ -249,7 +249,14 @@ class Checker:
         if self._report_api_version(obj, report):
             return entry
 
-        problems = self._check_schema(obj)
+        try:
+            problems = self._check_schema(obj)
+        except ValueError as exc:
+            # jsonschema-rs gives up on data nested a few hundred levels deep.
+            log.debug("schema check of %s failed: %s", obj.ref, exc)
+            message = "the object nests too deeply to be checked against its schema"
+            report("schema", Severity.ERROR, (), message)
+            return entry
         if problems is None:
             if self._report_missing(obj, report):
                 return entry
@@ -383,10 +390,11 @@ def assign_duplicates(
     """Give each object (by id) the duplicate keys inside it, with field paths."""
     if not doc.duplicate_keys or not objects:
         return {}
+    paths = paths_of_keys(doc)
     assigned: dict[int, list[Duplicate]] = {}
     for key, row, column in doc.duplicate_keys:
         row += doc.line_offset
-        full = path_of_key(doc, row, column) or (key,)
+        full = paths.get((row, column), (key,))
         owner = next(
             (obj for obj in objects if full[: len(obj.prefix)] == obj.prefix),
             objects[0],
@@ -397,24 +405,30 @@ def assign_duplicates(
     return assigned
 
 
-def path_of_key(doc: Document, row: int, column: int) -> Path | None:
-    """Find the field path of the mapping key written at (row, column)."""
+def paths_of_keys(doc: Document) -> dict[tuple[int, int], Path]:
+    """Map the (row, column) of every mapping key of ``doc`` to its field path,
+    in one walk: a document may repeat thousands of keys."""
+    paths: dict[tuple[int, int], Path] = {}
     if doc.node is None:
-        return None
+        return paths
     stack: list[tuple[Any, Path]] = [(doc.node, ())]
+    seen: set[int] = set()  # an aliased node is walked once
     while stack:
         node, path = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
         if isinstance(node, yaml.MappingNode):
             for key_node, value_node in node.value:
                 mark = key_node.start_mark
                 key = key_node.value if isinstance(key_node, yaml.ScalarNode) else ""
-                if mark.line + 1 + doc.line_offset == row and mark.column + 1 == column:
-                    return (*path, key)
+                where = (mark.line + 1 + doc.line_offset, mark.column + 1)
+                paths.setdefault(where, (*path, key))
                 stack.append((value_node, (*path, key)))
         elif isinstance(node, yaml.SequenceNode):
             for position, item in enumerate(node.value):
                 stack.append((item, (*path, position)))
-    return None
+    return paths
 
 
 def skip_annotation(obj: KubeObject) -> frozenset[str]:

@@ -71,8 +71,16 @@ def collect_sources(
         path = Path(given)
         if path.is_dir():
             found = list(iter_manifest_files(path, given, problems))
-        elif path.exists():
+        elif path.is_file():
             found = [(path, given)]
+        elif path.exists():
+            # A pipe or device (<(cmd), /dev/stdin) can be read only once, and the
+            # run reads a source more than once: keep its bytes.
+            try:
+                sources.append(Source(given, data=read_stream(path)))
+            except OSError as exc:
+                problems.append(f"{given}: {os_reason(exc)}")
+            continue
         else:
             problems.append(f"{given}: no such file or directory")
             continue
@@ -97,13 +105,20 @@ def read_stdin(stdin: object | None = None) -> bytes:
     return data.encode("utf-8") if isinstance(data, str) else data
 
 
+def read_stream(path: Path) -> bytes:
+    """Read a pipe or device to its end (at most one byte past MAX_FILE_BYTES)."""
+    with path.open("rb") as stream:
+        return stream.read(MAX_FILE_BYTES + 1)
+
+
 def iter_manifest_files(
     root: Path, shown: str, problems: list[str] | None = None
 ) -> Iterable[tuple[Path, str]]:
     """Yield (path, display name) for every manifest under ``root``, sorted.
 
     Hidden files and folders (.git, .github) are skipped, and so are folder links,
-    which could loop. Folders that cannot be listed are added to ``problems``.
+    which could loop, and anything but regular files (a named pipe would block the
+    walk). Folders that cannot be listed are added to ``problems``.
     """
 
     def record(exc: OSError) -> None:
@@ -119,8 +134,11 @@ def iter_manifest_files(
                 continue
             if not file_name.lower().endswith(MANIFEST_SUFFIXES):
                 continue
-            parts = (*relative.parts, file_name)
-            found.append((parts, Path(folder, file_name)))
+            file_path = Path(folder, file_name)
+            if not file_path.is_file():
+                log.debug("skipped %s: not a regular file", file_path)
+                continue
+            found.append(((*relative.parts, file_name), file_path))
     found.sort(key=lambda item: item[0])
     prefix = shown.rstrip("/\\") or shown
     for parts, file_path in found:

@@ -32,8 +32,20 @@ from stsgen.rendering.values import (
         ("a=", [(["a"], "")]),
         ("a=x=y", [(["a"], "x=y")]),
     ],
-    ids=["int", "bools", "leading-zero", "zero", "float", "negative", "null", "list",
-         "index", "escapes", "empty", "equals-in-value"],
+    ids=[
+        "int",
+        "bools",
+        "leading-zero",
+        "zero",
+        "float",
+        "negative",
+        "null",
+        "list",
+        "index",
+        "escapes",
+        "empty",
+        "equals-in-value",
+    ],
 )
 def test_parse_set_types_values_like_helm(text: str, expected: list) -> None:
     assert parse_set(text) == expected
@@ -123,8 +135,15 @@ def test_precedence_defaults_files_set_then_flags(tmp_path) -> None:
             'values: ports[0].name: "a-very-long-port-name" is longer than 15 characters',
         ),
     ],
-    ids=["typo", "negative", "enum", "dns-label", "quantity", "max-unavailable",
-         "port-name"],
+    ids=[
+        "typo",
+        "negative",
+        "enum",
+        "dns-label",
+        "quantity",
+        "max-unavailable",
+        "port-name",
+    ],
 )
 def test_schema_errors_name_the_value_path(expression: str, message: str) -> None:
     blueprint = find_blueprint("statefulset")
@@ -144,12 +163,22 @@ def test_flag_the_blueprint_does_not_have(tmp_path) -> None:
         load_values(unsupported, flags={"replicas": 2})
 
 
+BILLION_LAUGHS = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"a{n}: &a{n} [{', '.join([f'*a{n - 1}'] * 10)}]\n" for n in range(1, 9)
+)
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [
         ("a: [1,\n", "not valid YAML"),
         ("- 1\n- 2\n", "must hold a mapping, not list"),
+        ("replicas: 2\nreplicas: 3\n", "bad.yaml:2:1: key 'replicas' is given twice"),
+        ("replicas: 2\n---\nreplicas: 3\n", "bad.yaml:3: a values file holds one"),
+        (BILLION_LAUGHS, "bad.yaml:7:5: aliases expand this document past"),
+        ("labels: " + "{a: " * 300 + "b" + "}" * 300 + "\n", "values nest too deeply"),
     ],
+    ids=["syntax", "list", "duplicate", "two-documents", "laughs", "deep"],
 )
 def test_bad_values_files(tmp_path, content: str, message: str) -> None:
     path = tmp_path / "bad.yaml"
@@ -162,3 +191,25 @@ def test_bad_values_files(tmp_path, content: str, message: str) -> None:
 def test_missing_values_file() -> None:
     with pytest.raises(ValuesError, match="cannot read values file"):
         load_values(find_blueprint("statefulset"), ["/no/such/values.yaml"])
+
+
+def test_values_files_are_read_as_helm_and_the_api_server_read_them(tmp_path) -> None:
+    path = tmp_path / "values.yaml"
+    # go-yaml v2: a plain y is a boolean; 12:30 (base 60 for PyYAML) a string.
+    path.write_text("labels: {debug: y}\n")
+
+    with pytest.raises(ValuesError) as caught:
+        load_values(find_blueprint("statefulset"), [str(path)])
+    assert str(caught.value).startswith("values: labels.debug: true is not of type")
+
+    path.write_text("containerName: 12:30\n")
+    with pytest.raises(ValuesError) as caught:
+        load_values(find_blueprint("statefulset"), [str(path)])
+    assert str(caught.value).startswith('values: containerName: "12:30"')
+
+
+def test_a_name_that_is_neither_empty_nor_a_label_says_what_is_wrong() -> None:
+    with pytest.raises(ValuesError) as caught:
+        load_values(find_blueprint("statefulset"), flags={"namespace": "Bad_NS"})
+
+    assert str(caught.value).startswith('values: namespace: "Bad_NS" is not a DNS-1123')
