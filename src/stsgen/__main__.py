@@ -1,3 +1,3 @@
-from stsgen.cli.app import main
+from stsgen.cli import main
 
 main()

@@ -183,3 +183,25 @@ def test_every_blueprint_default_validates_for_every_bundled_version(version: st
         run = run_cli("render", blueprint, "--kubernetes-version", version)
         assert run.code == 0, run
         assert "error" not in run.stderr
+
+
+def test_a_dependency_missing_from_the_install_is_exit_code_3(tmp_path) -> None:
+    # A module that fails to import stands for a broken or partial installation.
+    (tmp_path / "typer.py").write_text("raise ImportError('No module named typer')\n")
+
+    run = run_command("list", env={"PYTHONPATH": str(tmp_path)})
+
+    assert run.code == 3, run
+    assert run.stdout == ""
+    assert run.stderr == "stsgen: error: broken installation: No module named typer\n"
+
+
+def test_json_output_and_an_output_dir_do_not_mix(tmp_path) -> None:
+    folder = tmp_path / "out"
+
+    run = run_cli("render", "statefulset", "-o", "json", "--output-dir", str(folder))
+
+    assert run.code == 2, run
+    assert run.stdout == ""
+    assert "--output-dir writes YAML files" in run.stderr
+    assert not folder.exists()

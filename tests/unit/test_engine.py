@@ -467,3 +467,20 @@ def test_a_custom_resource_before_its_crd_in_another_file_is_not_reported(
     validation = validate_sources(sources, ValidationOptions(workers=1))
     rules = [f.rule for r in validation.results for f in r.findings]
     assert rules == ["ref-custom-resource-order"] * 2
+
+
+@pytest.mark.parametrize(
+    ("items", "expected"),
+    [
+        (
+            "items:\n- 7\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: a}}\n",
+            [("not-an-object", "", 4)],
+        ),
+        ("items: 5\n", [("not-an-object", "", 3)]),
+        ("items:\n", []),  # an empty List, as kubectl takes it
+        ("", []),
+    ],
+    ids=["scalar-item", "items-not-a-list", "items-null", "no-items"],
+)
+def test_list_items_that_are_not_objects_are_reported(items, expected) -> None:
+    assert rule_findings("apiVersion: v1\nkind: List\n" + items) == expected

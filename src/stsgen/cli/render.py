@@ -105,6 +105,10 @@ def render(
     from stsgen.rendering.values import SetExpression, load_values
     from stsgen.rendering.writing import format_json_list, format_stream, write_output_dir
 
+    if output_dir is not None and output is RenderFormat.JSON:
+        from stsgen.errors import UsageError
+
+        raise UsageError("--output-dir writes YAML files; -o json prints to stdout")
     found = find_blueprint(blueprint)
     expressions = [SetExpression(text) for text in set_values or []]
     expressions += [SetExpression(text, as_string=True) for text in set_strings or []]

@@ -29,7 +29,7 @@ from stsgen.validation.findings import (
     Status,
     format_path,
 )
-from stsgen.validation.objects import KubeObject, iter_objects
+from stsgen.validation.objects import KubeObject, is_list, iter_objects
 from stsgen.validation.options import ValidationOptions
 from stsgen.validation.schema_check import SchemaProblem, explain_errors, type_word
 
@@ -195,13 +195,19 @@ class Checker:
         """Check every object of ``doc``; with ``keep_node`` False the entries keep
         only what set rules need, not the node tree."""
         if not isinstance(doc.data, dict):
-            line, column = doc.locate(())
-            result = ObjectResult(doc.source, ObjectRef(), line)
             message = f"document is {type_word(doc.data)}, not a Kubernetes object"
-            rule = "not-an-object"
-            result.add(Finding(rule, Severity.ERROR, message, doc.source, line, column))
-            yield Entry(result)
+            yield not_an_object(doc, (), message)
             return
+        if is_list(doc.data):
+            items = doc.data.get("items")
+            if items is not None and not isinstance(items, list):
+                message = f"items of a List must be a list, not {type_word(items)}"
+                yield not_an_object(doc, ("items",), message)
+                return
+            for position, item in enumerate(items or ()):
+                if not isinstance(item, dict):
+                    message = f"List item is {type_word(item)}, not a Kubernetes object"
+                    yield not_an_object(doc, ("items", position), message)
 
         objects = list(iter_objects(doc))
         duplicates = assign_duplicates(doc, objects)
@@ -382,6 +388,16 @@ def report_type_meta(obj: KubeObject, report: Recorder) -> None:
         else:
             continue
         report("missing-kind", Severity.ERROR, (key,), message)
+
+
+def not_an_object(doc: Document, path: Path, message: str) -> Entry:
+    """An entry for a document, or List item, that is not an object at all."""
+    line, column = doc.locate(path)
+    result = ObjectResult(doc.source, ObjectRef(), line)
+    result.add(
+        Finding("not-an-object", Severity.ERROR, message, doc.source, line, column)
+    )
+    return Entry(result)
 
 
 def assign_duplicates(

@@ -69,17 +69,24 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
-def iter_objects(doc: Document, first_order: int = 0) -> Iterator[KubeObject]:
-    """Yield the objects of a document, unpacking ``kind: List`` one item at a time."""
-    data = doc.data
-    if (
+def is_list(data: Any) -> bool:
+    """Tell whether ``data`` is a v1 List (``kind: List``, or any ``*List``), whose
+    items kubectl applies one by one."""
+    return (
         isinstance(data, dict)
         and isinstance(data.get("kind"), str)
         and data["kind"].endswith("List")
-        and isinstance(data.get("items"), list)
         and data.get("apiVersion") == "v1"
-    ):
-        for position, item in enumerate(data["items"]):
+    )
+
+
+def iter_objects(doc: Document, first_order: int = 0) -> Iterator[KubeObject]:
+    """Yield the objects of a document, unpacking ``kind: List`` one item at a time."""
+    data = doc.data
+    if is_list(data):
+        items = data.get("items")
+        # Items that are not objects are the checker's to report.
+        for position, item in enumerate(items if isinstance(items, list) else ()):
             if isinstance(item, dict):
                 yield KubeObject(item, doc, ("items", position), first_order + position)
         return
