@@ -34,10 +34,14 @@ def run_cli(*args: str, stdin: str | None = None) -> Run:
     return Run(result.exit_code, result.stdout, result.stderr)
 
 
-def run_command(*args: str, cwd: Path = REPO, stdin: str | None = None, env=None) -> Run:
+def run_command(
+    *args: str, cwd: Path = REPO, stdin: str | None = None, env=None
+) -> Run:
     """Run the installed ``stsgen`` entry point as a separate process."""
     executable = Path(sys.executable).parent / "stsgen"
-    command = [str(executable)] if executable.exists() else [sys.executable, "-m", "stsgen"]
+    command = (
+        [str(executable)] if executable.exists() else [sys.executable, "-m", "stsgen"]
+    )
     completed = subprocess.run(
         [*command, *args],
         cwd=cwd,

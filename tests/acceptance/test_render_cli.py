@@ -30,7 +30,7 @@ def test_installed_command_works_from_another_directory(tmp_path: Path) -> None:
     assert run.code == 0, run
     assert "claimName" not in run.stdout
     assert "storageClassName: sc-nfs" in run.stdout
-    assert "mountPath: \"/usr/share/nginx/html\"" in run.stdout
+    assert 'mountPath: "/usr/share/nginx/html"' in run.stdout
 
 
 def test_module_entry_point_and_version(tmp_path: Path) -> None:
@@ -39,7 +39,10 @@ def test_module_entry_point_and_version(tmp_path: Path) -> None:
 
     completed = subprocess.run(
         [sys.executable, "-m", "stsgen", "--version"],
-        cwd=tmp_path, capture_output=True, text=True, check=False,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
     )
 
     assert completed.returncode == 0
@@ -50,10 +53,17 @@ def test_module_entry_point_and_version(tmp_path: Path) -> None:
 def test_output_is_identical_across_runs_and_environments(tmp_path: Path) -> None:
     first = run_command("render", "statefulset", "-f", "examples/web.yaml")
     second = run_command(
-        "render", "statefulset", "-f", str(REPO / "examples" / "web.yaml"),
+        "render",
+        "statefulset",
+        "-f",
+        str(REPO / "examples" / "web.yaml"),
         cwd=tmp_path,
-        env={"PYTHONHASHSEED": "123", "TZ": "Asia/Shanghai", "LANG": "C",
-             "XDG_CACHE_HOME": str(tmp_path / "cache")},
+        env={
+            "PYTHONHASHSEED": "123",
+            "TZ": "Asia/Shanghai",
+            "LANG": "C",
+            "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        },
     )
 
     assert first.code == second.code == 0
@@ -80,14 +90,30 @@ def test_values_from_stdin() -> None:
     ("args", "message"),
     [
         (["nosuch"], "stsgen: error: no blueprint named 'nosuch'"),
-        (["statefulset", "-f", "/no/such.yaml"], "stsgen: error: /no/such.yaml: cannot read"),
-        (["statefulset", "--set", "a[x]=1"], "stsgen: error: --set key 'a[x]': bad list"),
-        (["statefulset", "--replicas", "-1"], "stsgen: error: values: replicas: -1 is below"),
-        (["statefulset", "--set", "podManagementPolicy=Sequential"],
-         'stsgen: error: values: podManagementPolicy: "Sequential" is not one of'),
-        (["statefulset", "--name", "Web_1"], 'stsgen: error: values: name: "Web_1" is not'),
-        (["statefulset", "--set", "replicsa=3"],
-         "stsgen: error: values: replicsa: unknown key; did you mean replicas?"),
+        (
+            ["statefulset", "-f", "/no/such.yaml"],
+            "stsgen: error: /no/such.yaml: cannot read",
+        ),
+        (
+            ["statefulset", "--set", "a[x]=1"],
+            "stsgen: error: --set key 'a[x]': bad list",
+        ),
+        (
+            ["statefulset", "--replicas", "-1"],
+            "stsgen: error: values: replicas: -1 is below",
+        ),
+        (
+            ["statefulset", "--set", "podManagementPolicy=Sequential"],
+            'stsgen: error: values: podManagementPolicy: "Sequential" is not one of',
+        ),
+        (
+            ["statefulset", "--name", "Web_1"],
+            'stsgen: error: values: name: "Web_1" is not',
+        ),
+        (
+            ["statefulset", "--set", "replicsa=3"],
+            "stsgen: error: values: replicsa: unknown key; did you mean replicas?",
+        ),
     ],
     ids=["blueprint", "values-file", "set-syntax", "negative", "enum", "name", "typo"],
 )
@@ -111,7 +137,9 @@ def test_bad_input_from_the_installed_command_has_no_traceback() -> None:
     assert run.code == 2
     assert run.stdout == ""
     assert "Traceback" not in run.stderr
-    assert run.stderr == "stsgen: error: values: replicas: -5 is below the minimum of 0\n"
+    assert (
+        run.stderr == "stsgen: error: values: replicas: -5 is below the minimum of 0\n"
+    )
 
 
 def test_output_dir_writes_files_and_refuses_foreign_ones(tmp_path: Path) -> None:
@@ -122,7 +150,9 @@ def test_output_dir_writes_files_and_refuses_foreign_ones(tmp_path: Path) -> Non
     assert first.code == 0, first
     assert first.stdout == ""
     assert sorted(os.listdir(tmp_path)) == [
-        ".stsgen-files.json", "kustomization.yaml", "service-myapp-headless.yaml",
+        ".stsgen-files.json",
+        "kustomization.yaml",
+        "service-myapp-headless.yaml",
         "statefulset-myapp.yaml",
     ]
     assert second.code == 2
@@ -150,7 +180,9 @@ def test_values_of_unknown_blueprint() -> None:
     assert run.stderr.startswith("stsgen: error: no blueprint named 'nope'")
 
 
-DUPLICATE_PORTS = "ports[0].containerPort=80,ports[1].name=http,ports[1].containerPort=81"
+DUPLICATE_PORTS = (
+    "ports[0].containerPort=80,ports[1].name=http,ports[1].containerPort=81"
+)
 
 
 def test_render_validates_before_printing() -> None:
@@ -174,11 +206,15 @@ def test_render_rejects_an_unbundled_kubernetes_version() -> None:
 
     assert run.code == 2
     assert run.stdout == ""
-    assert run.stderr.startswith("stsgen: error: kubernetes version '1.20' is not bundled")
+    assert run.stderr.startswith(
+        "stsgen: error: kubernetes version '1.20' is not bundled"
+    )
 
 
 @pytest.mark.parametrize("version", ["1.34", "1.35", "v1.36.2", "1.37"])
-def test_every_blueprint_default_validates_for_every_bundled_version(version: str) -> None:
+def test_every_blueprint_default_validates_for_every_bundled_version(
+    version: str,
+) -> None:
     for blueprint in ("statefulset", "mysql"):
         run = run_cli("render", blueprint, "--kubernetes-version", version)
         assert run.code == 0, run

@@ -314,9 +314,10 @@ def test_each_script_is_rendered_once() -> None:
         assert stream.count(definition) == 1, definition
     assert "pod_ordinal() {" in scripts["lib.sh"]
     for name in ("init-config", "seed-data", "sidecar"):
-        assert f'source "$(dirname -- "${{BASH_SOURCE[0]}}")/lib.sh"' in scripts[
-            f"{name}.sh"
-        ]
+        assert (
+            f'source "$(dirname -- "${{BASH_SOURCE[0]}}")/lib.sh"'
+            in scripts[f"{name}.sh"]
+        )
 
 
 def test_containers_run_the_mounted_scripts_read_only() -> None:

@@ -102,7 +102,8 @@ def _configure_logging(verbosity: int) -> None:
 @app.callback()
 def main_callback(
     verbose: Annotated[
-        int, typer.Option("--verbose", "-v", count=True, help="More logging (-vv: debug).")
+        int,
+        typer.Option("--verbose", "-v", count=True, help="More logging (-vv: debug)."),
     ] = 0,
     quiet: Annotated[
         int, typer.Option("--quiet", "-q", count=True, help="Only errors on stderr.")
@@ -113,7 +114,10 @@ def main_callback(
     version: Annotated[
         bool,
         typer.Option(
-            "--version", callback=_version_callback, is_eager=True, help="Print the version."
+            "--version",
+            callback=_version_callback,
+            is_eager=True,
+            help="Print the version.",
         ),
     ] = False,
 ) -> None:

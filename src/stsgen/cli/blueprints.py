@@ -19,7 +19,9 @@ def list_blueprints() -> None:
 
 
 def show_values(
-    blueprint: Annotated[str, typer.Argument(help="Blueprint name (see `stsgen list`).")],
+    blueprint: Annotated[
+        str, typer.Argument(help="Blueprint name (see `stsgen list`).")
+    ],
 ) -> None:
     """Print a blueprint's default values with their comments, like `helm show values`."""
     from stsgen.errors import BrokenInstallError

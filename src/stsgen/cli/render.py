@@ -19,31 +19,40 @@ class RenderFormat(str, Enum):
 
 
 def render(
-    blueprint: Annotated[str, typer.Argument(help="Blueprint name (see `stsgen list`).")],
+    blueprint: Annotated[
+        str, typer.Argument(help="Blueprint name (see `stsgen list`).")
+    ],
     values_files: Annotated[
         Optional[list[str]],
         typer.Option(
-            "--values", "-f", metavar="FILE",
+            "--values",
+            "-f",
+            metavar="FILE",
             help="Values file (repeatable; later wins; - reads stdin).",
         ),
     ] = None,
     set_values: Annotated[
         Optional[list[str]],
         typer.Option(
-            "--set", metavar="PATH=VALUE",
+            "--set",
+            metavar="PATH=VALUE",
             help="Set values, Helm style: a.b=1,c[0].d=x,e={x,y} (repeatable).",
         ),
     ] = None,
     set_strings: Annotated[
         Optional[list[str]],
         typer.Option(
-            "--set-string", metavar="PATH=VALUE",
+            "--set-string",
+            metavar="PATH=VALUE",
             help="Like --set, but every value stays a string.",
         ),
     ] = None,
-    name: Annotated[Optional[str], typer.Option("--name", help="Workload name.")] = None,
+    name: Annotated[
+        Optional[str], typer.Option("--name", help="Workload name.")
+    ] = None,
     namespace: Annotated[
-        Optional[str], typer.Option("--namespace", "-n", help="Namespace of every object.")
+        Optional[str],
+        typer.Option("--namespace", "-n", help="Namespace of every object."),
     ] = None,
     replicas: Annotated[
         Optional[int],
@@ -51,18 +60,22 @@ def render(
     ] = None,
     image: Annotated[Optional[str], typer.Option("--image", help="Main image.")] = None,
     storage_class: Annotated[
-        Optional[str], typer.Option("--storage-class", help="StorageClass of the claims.")
+        Optional[str],
+        typer.Option("--storage-class", help="StorageClass of the claims."),
     ] = None,
     storage_size: Annotated[
-        Optional[str], typer.Option("--storage-size", help="Size of each claim, e.g. 10Gi.")
+        Optional[str],
+        typer.Option("--storage-size", help="Size of each claim, e.g. 10Gi."),
     ] = None,
     output: Annotated[
-        RenderFormat, typer.Option("--output", "-o", help="Print a YAML stream or a JSON List.")
+        RenderFormat,
+        typer.Option("--output", "-o", help="Print a YAML stream or a JSON List."),
     ] = RenderFormat.YAML,
     output_dir: Annotated[
         Optional[Path],
         typer.Option(
-            "--output-dir", metavar="DIR",
+            "--output-dir",
+            metavar="DIR",
             help="Write one file per object and a kustomization.yaml into DIR.",
         ),
     ] = None,
@@ -88,7 +101,8 @@ def render(
     kubernetes_version: Annotated[
         Optional[str],
         typer.Option(
-            "--kubernetes-version", metavar="VERSION",
+            "--kubernetes-version",
+            metavar="VERSION",
             help="Kubernetes version to validate against (default: newest bundled).",
         ),
     ] = None,
@@ -103,7 +117,11 @@ def render(
     from stsgen.rendering.blueprints import find_blueprint
     from stsgen.rendering.engine import render_blueprint
     from stsgen.rendering.values import SetExpression, load_values
-    from stsgen.rendering.writing import format_json_list, format_stream, write_output_dir
+    from stsgen.rendering.writing import (
+        format_json_list,
+        format_stream,
+        write_output_dir,
+    )
 
     if output_dir is not None and output is RenderFormat.JSON:
         from stsgen.errors import UsageError
@@ -145,7 +163,9 @@ def render(
         sys.stdout.write(format_stream(rendering.documents))
 
 
-def _validate_rendering(rendering: Rendering, kubernetes_version: Optional[str]) -> None:
+def _validate_rendering(
+    rendering: Rendering, kubernetes_version: Optional[str]
+) -> None:
     """Check the rendered objects as `stsgen validate` would; the report goes to
     stderr, and any error stops the render before a byte reaches stdout."""
     from stsgen.validation.engine import describe_checks, failed, validate_documents

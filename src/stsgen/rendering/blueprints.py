@@ -76,7 +76,9 @@ def load_blueprint(path: Path) -> Blueprint:
         text = (path / "blueprint.yaml").read_text(encoding="utf-8")
         meta = yaml.load(text, Loader=yaml.CSafeLoader)
     except (OSError, yaml.YAMLError) as exc:
-        raise BrokenInstallError(f"{path.name}/blueprint.yaml is unreadable: {exc}") from None
+        raise BrokenInstallError(
+            f"{path.name}/blueprint.yaml is unreadable: {exc}"
+        ) from None
     if not isinstance(meta, dict) or not isinstance(meta.get("description"), str):
         raise BrokenInstallError(f"{path.name}/blueprint.yaml has no description")
     for required in ("values.yaml", "values.schema.json"):

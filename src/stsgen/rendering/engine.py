@@ -31,12 +31,35 @@ log = logging.getLogger(__name__)
 # Helm's install order, so that a stream applied in one go creates what others
 # depend on first (namespaces, then accounts and config, then workloads).
 KIND_ORDER = [
-    "Namespace", "NetworkPolicy", "ResourceQuota", "LimitRange", "PodDisruptionBudget",
-    "ServiceAccount", "Secret", "ConfigMap", "StorageClass", "PersistentVolume",
-    "PersistentVolumeClaim", "CustomResourceDefinition", "ClusterRole",
-    "ClusterRoleBinding", "Role", "RoleBinding", "Service", "DaemonSet", "Pod",
-    "ReplicationController", "ReplicaSet", "Deployment", "HorizontalPodAutoscaler",
-    "StatefulSet", "Job", "CronJob", "IngressClass", "Ingress", "APIService",
+    "Namespace",
+    "NetworkPolicy",
+    "ResourceQuota",
+    "LimitRange",
+    "PodDisruptionBudget",
+    "ServiceAccount",
+    "Secret",
+    "ConfigMap",
+    "StorageClass",
+    "PersistentVolume",
+    "PersistentVolumeClaim",
+    "CustomResourceDefinition",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "Role",
+    "RoleBinding",
+    "Service",
+    "DaemonSet",
+    "Pod",
+    "ReplicationController",
+    "ReplicaSet",
+    "Deployment",
+    "HorizontalPodAutoscaler",
+    "StatefulSet",
+    "Job",
+    "CronJob",
+    "IngressClass",
+    "Ingress",
+    "APIService",
 ]
 _KIND_RANK = {kind: rank for rank, kind in enumerate(KIND_ORDER)}
 
@@ -101,7 +124,11 @@ def render_blueprint(
     warnings: list[str] = []
     root = blueprint.path.parent
     environment = build_environment(root, warnings)
-    context = {"values": values, "blueprint": blueprint.name, "generate_secret": generate_secret}
+    context = {
+        "values": values,
+        "blueprint": blueprint.name,
+        "generate_secret": generate_secret,
+    }
 
     rendered: list[RenderedDocument] = []
     for name in blueprint.template_names():
@@ -113,7 +140,11 @@ def render_blueprint(
     # Several templates naming one object would make `kubectl apply` keep the last.
     seen: dict[tuple[str, str, str], str] = {}
     for document in rendered:
-        key = (document.kind, document.data["metadata"].get("namespace") or "", document.name)
+        key = (
+            document.kind,
+            document.data["metadata"].get("namespace") or "",
+            document.name,
+        )
         if key in seen:
             raise TemplateError(
                 f"{document.template}: {document.kind} {document.name} is also "
@@ -138,7 +169,9 @@ def _render_template(
     except jinja2.TemplateNotFound as exc:
         raise BrokenInstallError(f"{name}: template {exc.name} is missing") from None
     except jinja2.UndefinedError as exc:
-        raise TemplateError(f"{_template_position(root, name)}: {exc.message}") from None
+        raise TemplateError(
+            f"{_template_position(root, name)}: {exc.message}"
+        ) from None
     except TemplateError:
         raise
     except Exception as exc:  # noqa: BLE001 - a template may fail in any filter
@@ -176,7 +209,9 @@ def _parse_output(name: str, text: str, first_index: int) -> list[RenderedDocume
         document = parsed[0]
         document.index = first_index + len(documents)
         _check_object(name, document)
-        documents.append(RenderedDocument(name, chunk_text.strip("\n") + "\n", document))
+        documents.append(
+            RenderedDocument(name, chunk_text.strip("\n") + "\n", document)
+        )
     return documents
 
 
@@ -267,7 +302,11 @@ def to_yaml(value: Any) -> str:
     if value is None or value == {} or value == []:
         return json.dumps(value)
     text = yaml.dump(
-        value, Dumper=_BlockDumper, sort_keys=False, default_flow_style=False, width=1000
+        value,
+        Dumper=_BlockDumper,
+        sort_keys=False,
+        default_flow_style=False,
+        width=1000,
     )
     return text.rstrip("\n").removesuffix("\n...")
 

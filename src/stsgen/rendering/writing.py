@@ -84,7 +84,9 @@ def write_output_dir(
         if target.is_symlink() or (target.exists() and not target.is_file()):
             raise OutputError(f"--output-dir: {target} is not a regular file")
         if target.resolve().parent != root:
-            raise OutputError(f"--output-dir: {name} would be written outside {directory}")
+            raise OutputError(
+                f"--output-dir: {name} would be written outside {directory}"
+            )
         if target.exists() and not force:
             recorded = ledger.get(name)
             if recorded is None:
@@ -101,7 +103,9 @@ def write_output_dir(
     try:
         root.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise OutputError(f"--output-dir: cannot create {directory}: {exc.strerror}") from None
+        raise OutputError(
+            f"--output-dir: cannot create {directory}: {exc.strerror}"
+        ) from None
     written = []
     for name, content in files.items():
         data = content.encode("utf-8")

@@ -13,6 +13,7 @@ from typing import Any
 
 from stsgen.documents import Path
 from stsgen.rules import _formats
+from stsgen.rules._formats import quote
 from stsgen.rules.base import Context, Problem, object_rule
 from stsgen.validation.findings import Severity
 from stsgen.validation.objects import KubeObject
@@ -93,7 +94,8 @@ def check_name(obj: KubeObject, ctx: Context) -> Iterator[Problem]:
     if name != expected:
         yield Problem(
             ("metadata", "name"),
-            f'{_formats.quote(name)} must be spec.names.plural + "." + spec.group, i.e. {_formats.quote(expected)}',
+            f'{quote(name)} must be spec.names.plural + "." + spec.group, '
+            f"i.e. {quote(expected)}",
         )
 
 
@@ -118,7 +120,7 @@ def check_group(obj: KubeObject, ctx: Context) -> Iterator[Problem]:
     elif "." not in group:
         yield Problem(
             ("spec", "group"),
-            f"{_formats.quote(group)} needs at least one dot; use a domain such as "
+            f"{quote(group)} needs at least one dot; use a domain such as "
             f"{group}.example.com",
         )
 
@@ -150,7 +152,7 @@ def check_names(obj: KubeObject, ctx: Context) -> Iterator[Problem]:
             if error:
                 yield Problem(
                     ("spec", "names", key),
-                    f"{key} {_formats.quote(value)} may mix case but must otherwise be a DNS-1035 "
+                    f"{key} {quote(value)} may mix case but must otherwise be a DNS-1035 "
                     "label: letters, digits and '-', starting with a letter",
                 )
     for key in ("shortNames", "categories"):
@@ -178,7 +180,7 @@ def check_scope(obj: KubeObject, ctx: Context) -> Iterator[Problem]:
     elif isinstance(scope, str) and scope not in SCOPES:
         yield Problem(
             ("spec", "scope"),
-            f"{_formats.quote(scope)} is not a scope; use Namespaced or Cluster",
+            f"{quote(scope)} is not a scope; use Namespaced or Cluster",
         )
 
 
@@ -220,7 +222,7 @@ def check_versions(obj: KubeObject, ctx: Context) -> Iterator[Problem]:
             elif name in seen:
                 yield Problem(
                     ("spec", "versions", index, "name"),
-                    f"version {_formats.quote(name)} is listed twice",
+                    f"version {quote(name)} is listed twice",
                 )
             seen.add(name)
         schema = _ensure_dict(version.get("schema")).get("openAPIV3Schema")
@@ -333,7 +335,8 @@ def _iter_node_problems(
     elif isinstance(node_type, str) and node_type and node_type not in SCHEMA_TYPES:
         yield Problem(
             (*path, "type"),
-            f"{_formats.quote(node_type)} is not a schema type; use one of {', '.join(SCHEMA_TYPES)}",
+            f"{quote(node_type)} is not a schema type; use one of "
+            f"{', '.join(SCHEMA_TYPES)}",
         )
 
     if "x-kubernetes-embedded-resource" in flags and node_type != "object":
@@ -399,7 +402,7 @@ def _iter_root_problems(node: dict[str, Any], path: Path) -> Iterator[Problem]:
     if isinstance(node_type, str) and node_type and node_type != "object":
         yield Problem(
             (*path, "type"),
-            f"the schema root must be type object, not {_formats.quote(node_type)}",
+            f"the schema root must be type object, not {quote(node_type)}",
         )
     if node.get("nullable") is True:
         yield Problem((*path, "nullable"), "nullable cannot be true at the schema root")
@@ -574,7 +577,7 @@ def _iter_extension_problems(node: dict[str, Any], path: Path) -> Iterator[Probl
         if map_type not in MAP_TYPES:
             yield Problem(
                 (*path, "x-kubernetes-map-type"),
-                f"{_formats.quote(map_type)} is not a map type; use atomic or granular",
+                f"{quote(map_type)} is not a map type; use atomic or granular",
             )
     list_type = node.get("x-kubernetes-list-type")
     keys = node.get("x-kubernetes-list-map-keys")
@@ -584,8 +587,7 @@ def _iter_extension_problems(node: dict[str, Any], path: Path) -> Iterator[Probl
         if list_type not in LIST_TYPES:
             yield Problem(
                 (*path, "x-kubernetes-list-type"),
-                f"{_formats.quote(list_type)} is not a list type; use atomic, set "
-                "or map",
+                f"{quote(list_type)} is not a list type; use atomic, set or map",
             )
     if keys and list_type != "map":
         yield Problem(
@@ -648,29 +650,29 @@ def _iter_list_map_problems(node: dict[str, Any], path: Path) -> Iterator[Proble
         if key in seen:
             yield Problem(
                 (*path, "x-kubernetes-list-map-keys"),
-                f"map key {_formats.quote(key)} is listed twice",
+                f"map key {quote(key)} is listed twice",
             )
         seen.add(key)
         field = properties.get(key)
         if not isinstance(field, dict):
             yield Problem(
                 (*path, "x-kubernetes-list-map-keys"),
-                f"map key {_formats.quote(key)} is not a property of the items",
+                f"map key {quote(key)} is not a property of the items",
             )
             continue
         key_path = (*path, "items", "properties", key)
         if field.get("type") in ("array", "object"):
             yield Problem(
                 key_path,
-                f"map key {_formats.quote(key)} must be a scalar, not {field['type']}",
+                f"map key {quote(key)} must be a scalar, not {field['type']}",
             )
         if key not in required and "default" not in field:
             yield Problem(
                 key_path,
-                f"map key {_formats.quote(key)} must be required or have a default",
+                f"map key {quote(key)} must be required or have a default",
             )
         if field.get("nullable") is True:
-            yield Problem(key_path, f"map key {_formats.quote(key)} cannot be nullable")
+            yield Problem(key_path, f"map key {quote(key)} cannot be nullable")
 
 
 @object_rule("crd-printer-columns", Severity.ERROR, kinds=CRD_KINDS)
@@ -701,7 +703,7 @@ def _iter_column_problems(column: dict[str, Any], path: Path) -> Iterator[Proble
     elif isinstance(column_type, str) and column_type not in COLUMN_TYPES:
         yield Problem(
             (*path, "type"),
-            f"{_formats.quote(column_type)} is not a column type; use one of "
+            f"{quote(column_type)} is not a column type; use one of "
             f"{', '.join(COLUMN_TYPES)}",
         )
     column_format = column.get("format")
@@ -712,7 +714,7 @@ def _iter_column_problems(column: dict[str, Any], path: Path) -> Iterator[Proble
     ):
         yield Problem(
             (*path, "format"),
-            f"{_formats.quote(column_format)} is not a column format; use one of "
+            f"{quote(column_format)} is not a column format; use one of "
             f"{', '.join(COLUMN_FORMATS)}",
         )
     json_path = column.get("jsonPath")
@@ -726,7 +728,10 @@ def _iter_column_problems(column: dict[str, Any], path: Path) -> Iterator[Proble
 
 def _check_json_path(text: str) -> str | None:
     if not text.startswith("."):
-        return f'{_formats.quote(text)} must be a simple JSON path starting with ".", e.g. .status.phase'
+        return (
+            f'{quote(text)} must be a simple JSON path starting with ".", '
+            "e.g. .status.phase"
+        )
     return None
 
 
@@ -754,6 +759,6 @@ def check_scale_subresource(obj: KubeObject, ctx: Context) -> Iterator[Problem]:
             elif isinstance(value, str) and not value.startswith(prefixes):
                 yield Problem(
                     (*path, key),
-                    f"{_formats.quote(value)} must be a JSON path starting with "
-                    + " or ".join(f"{_formats.quote(prefix)}" for prefix in prefixes),
+                    f"{quote(value)} must be a JSON path starting with "
+                    + " or ".join(f"{quote(prefix)}" for prefix in prefixes),
                 )

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from stsgen.documents import Path
-from stsgen.rules import _formats
+from stsgen.rules._formats import quote
 from stsgen.rules.base import Context, Problem, set_rule
 from stsgen.validation.findings import Severity
 from stsgen.validation.objects import KubeObject
@@ -295,7 +295,7 @@ def check_statefulset_service(
                 obj,
                 Problem(
                     ("spec", "serviceName"),
-                    f"serviceName {_formats.quote(name)} names no Service in this input"
+                    f"serviceName {quote(name)} names no Service in this input"
                     + _describe_namespace(obj),
                 ),
             )
@@ -304,14 +304,14 @@ def check_statefulset_service(
                 obj,
                 Problem(
                     ("spec", "serviceName"),
-                    f"Service {_formats.quote(name)} is not headless; give it clusterIP: None so "
+                    f"Service {quote(name)} is not headless; give it clusterIP: None so "
                     "each pod gets a DNS name",
                 ),
             )
 
 
 def _describe_namespace(obj: KubeObject) -> str:
-    return f" (namespace {_formats.quote(obj.namespace)})" if obj.namespace else ""
+    return f" (namespace {quote(obj.namespace)})" if obj.namespace else ""
 
 
 @set_rule("ref-service-selector", Severity.WARNING)
@@ -387,7 +387,7 @@ def check_service_target_port(
                     obj,
                     Problem(
                         ("spec", "ports", index, "targetPort"),
-                        f"targetPort {_formats.quote(target)} names no container port of the "
+                        f"targetPort {quote(target)} names no container port of the "
                         "selected pods",
                     ),
                 )
@@ -414,7 +414,7 @@ def check_storage_class(
                 obj,
                 Problem(
                     (*path, "storageClassName"),
-                    f"storageClassName {_formats.quote(name)} is not one of the StorageClasses in "
+                    f"storageClassName {quote(name)} is not one of the StorageClasses in "
                     f"this input ({', '.join(sorted(classes))})",
                 ),
             )
@@ -463,7 +463,7 @@ def check_duplicates(
             obj,
             Problem(
                 ("metadata", "name"),
-                f"{obj.kind} {_formats.quote(obj.name)}{_describe_namespace(obj)} is defined twice "
+                f"{obj.kind} {quote(obj.name)}{_describe_namespace(obj)} is defined twice "
                 "in this file; the later definition replaces the earlier one",
             ),
         )
@@ -529,7 +529,7 @@ def check_config_refs(
                     template.owner,
                     Problem(
                         path,
-                        f"{kind} {_formats.quote(name)} is not in this input"
+                        f"{kind} {quote(name)} is not in this input"
                         + _describe_namespace(template.owner),
                     ),
                 )

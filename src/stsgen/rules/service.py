@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from stsgen.rules import _formats
+from stsgen.rules._formats import quote
 from stsgen.rules.base import Context, Problem, object_rule
 from stsgen.validation.findings import Severity
 from stsgen.validation.objects import KubeObject
@@ -96,7 +97,7 @@ def check_type(obj: KubeObject, ctx: Context) -> Iterator[Problem]:
     if isinstance(value, str) and value and value not in SERVICE_TYPES:
         yield Problem(
             ("spec", "type"),
-            f"{_formats.quote(value)} is not a service type; use ClusterIP, NodePort, "
+            f"{quote(value)} is not a service type; use ClusterIP, NodePort, "
             "LoadBalancer or ExternalName",
         )
 
@@ -131,7 +132,7 @@ def check_cluster_ip(obj: KubeObject, ctx: Context) -> Iterator[Problem]:
     ):
         yield Problem(
             ("spec", "clusterIP"),
-            f"{_formats.quote(cluster_ip)} is not an IP address; use an IP address, None "
+            f"{quote(cluster_ip)} is not an IP address; use an IP address, None "
             "or leave it out",
         )
     if cluster_ip == "None" and service_type in ("NodePort", "LoadBalancer"):
@@ -154,14 +155,13 @@ def _iter_cluster_ips_problems(
         yield Problem(
             ("spec", "clusterIPs"),
             "clusterIPs must be empty when clusterIP is not set; set clusterIP to "
-            f"{_formats.quote(first)} too",
+            f"{quote(first)} too",
         )
         return
     if isinstance(cluster_ip, str) and first != cluster_ip:
         yield Problem(
             ("spec", "clusterIPs", 0),
-            f"clusterIPs[0] {_formats.quote(first)} must equal clusterIP "
-            f"{_formats.quote(cluster_ip)}",
+            f"clusterIPs[0] {quote(first)} must equal clusterIP {quote(cluster_ip)}",
         )
     if len(cluster_ips) > 2:
         yield Problem(("spec", "clusterIPs"), "clusterIPs may hold at most 2 addresses")
@@ -177,7 +177,7 @@ def _iter_cluster_ips_problems(
         elif parse_ip(address) is None:
             yield Problem(
                 ("spec", "clusterIPs", index),
-                f"{_formats.quote(address)} is not an IP address",
+                f"{quote(address)} is not an IP address",
             )
 
 
@@ -250,7 +250,7 @@ def check_port_names(obj: KubeObject, ctx: Context) -> Iterator[Problem]:
         elif name in seen:
             yield Problem(
                 ("spec", "ports", index, "name"),
-                f"port name {_formats.quote(name)} is used twice",
+                f"port name {quote(name)} is used twice",
             )
         seen.add(name)
 
@@ -271,7 +271,7 @@ def check_port_numbers(obj: KubeObject, ctx: Context) -> Iterator[Problem]:
         if isinstance(protocol, str) and protocol not in PROTOCOLS:
             yield Problem(
                 ("spec", "ports", index, "protocol"),
-                f"{_formats.quote(protocol)} is not a protocol; use TCP, UDP or SCTP",
+                f"{quote(protocol)} is not a protocol; use TCP, UDP or SCTP",
             )
         if not isinstance(protocol, str):
             continue
@@ -368,7 +368,7 @@ def check_session_affinity(obj: KubeObject, ctx: Context) -> Iterator[Problem]:
     if isinstance(affinity, str) and affinity not in SESSION_AFFINITIES:
         yield Problem(
             ("spec", "sessionAffinity"),
-            f"{_formats.quote(affinity)} is not a session affinity; use None or ClientIP",
+            f"{quote(affinity)} is not a session affinity; use None or ClientIP",
         )
         return
     config = spec.get("sessionAffinityConfig")
@@ -412,7 +412,7 @@ def check_traffic_policies(obj: KubeObject, ctx: Context) -> Iterator[Problem]:
         if external not in TRAFFIC_POLICIES:
             yield Problem(
                 ("spec", "externalTrafficPolicy"),
-                f"{_formats.quote(external)} is not a traffic policy; use Cluster or Local",
+                f"{quote(external)} is not a traffic policy; use Cluster or Local",
             )
         elif service_type is not None and not _is_externally_accessible(
             obj, service_type
@@ -439,7 +439,7 @@ def check_traffic_policies(obj: KubeObject, ctx: Context) -> Iterator[Problem]:
     if isinstance(internal, str) and internal not in TRAFFIC_POLICIES:
         yield Problem(
             ("spec", "internalTrafficPolicy"),
-            f"{_formats.quote(internal)} is not a traffic policy; use Cluster or Local",
+            f"{quote(internal)} is not a traffic policy; use Cluster or Local",
         )
 
 
@@ -455,7 +455,7 @@ def check_ip_families(obj: KubeObject, ctx: Context) -> Iterator[Problem]:
     if isinstance(policy, str) and policy not in IP_FAMILY_POLICIES:
         yield Problem(
             ("spec", "ipFamilyPolicy"),
-            f"{_formats.quote(policy)} is not an IP family policy; use SingleStack, "
+            f"{quote(policy)} is not an IP family policy; use SingleStack, "
             "PreferDualStack or RequireDualStack",
         )
     families = _ensure_list(spec.get("ipFamilies"))
@@ -466,7 +466,7 @@ def check_ip_families(obj: KubeObject, ctx: Context) -> Iterator[Problem]:
         if family not in IP_FAMILIES:
             yield Problem(
                 ("spec", "ipFamilies", index),
-                f"{_formats.quote(family)} is not an IP family; use IPv4 or IPv6",
+                f"{quote(family)} is not an IP family; use IPv4 or IPv6",
             )
         elif family in seen:
             yield Problem(("spec", "ipFamilies", index), f"{family} is listed twice")
@@ -502,7 +502,7 @@ def check_load_balancer_fields(obj: KubeObject, ctx: Context) -> Iterator[Proble
         if isinstance(cidr, str) and not _is_cidr(cidr.strip()):
             yield Problem(
                 ("spec", "loadBalancerSourceRanges", index),
-                f"{_formats.quote(cidr)} is not a CIDR such as 10.0.0.0/8",
+                f"{quote(cidr)} is not a CIDR such as 10.0.0.0/8",
             )
 
 
@@ -531,7 +531,7 @@ def check_traffic_distribution(obj: KubeObject, ctx: Context) -> Iterator[Proble
     if value not in allowed:
         yield Problem(
             ("spec", "trafficDistribution"),
-            f"{_formats.quote(value)} is not a traffic distribution in Kubernetes "
+            f"{quote(value)} is not a traffic distribution in Kubernetes "
             f"1.{ctx.kubernetes_minor}; use {' or '.join(allowed)}",
         )
 

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from stsgen.rules import _formats
+from stsgen.rules._formats import quote
 from stsgen.rules.base import Context, Problem, object_rule
 from stsgen.validation.findings import Severity
 from stsgen.validation.objects import KubeObject
@@ -64,7 +65,7 @@ def iter_access_mode_problems(
             full = ACCESS_MODE_BY_SHORT_NAME.get(mode.upper())
             hint = f"write {full}" if full else f"use one of {', '.join(ACCESS_MODES)}"
             yield Problem(
-                (*path, index), f"{_formats.quote(mode)} is not an access mode; {hint}"
+                (*path, index), f"{quote(mode)} is not an access mode; {hint}"
             )
     if "ReadWriteOncePod" in modes and any(
         mode in ACCESS_MODES and mode != "ReadWriteOncePod" for mode in modes
@@ -109,7 +110,7 @@ def iter_storage_quantity_problems(
         yield Problem(path, _formats.check_quantity(value) or "not a quantity")
         return
     if amount <= 0:
-        yield Problem(path, f"storage request {_formats.quote(value)} must be above 0")
+        yield Problem(path, f"storage request {quote(value)} must be above 0")
 
 
 @object_rule("pvc-storage-class-name", Severity.ERROR, kinds=["PersistentVolumeClaim"])
@@ -142,7 +143,7 @@ def check_volume_mode(obj: KubeObject, ctx: Context) -> Iterator[Problem]:
     if isinstance(value, str) and value not in VOLUME_MODES:
         yield Problem(
             ("spec", "volumeMode"),
-            f"{_formats.quote(value)} is not a volume mode; use Filesystem or Block",
+            f"{quote(value)} is not a volume mode; use Filesystem or Block",
         )
 
 
@@ -209,7 +210,7 @@ def check_reclaim_policy(obj: KubeObject, ctx: Context) -> Iterator[Problem]:
     if isinstance(value, str) and value and value not in RECLAIM_POLICIES:
         yield Problem(
             ("reclaimPolicy",),
-            f"{_formats.quote(value)} is not a reclaim policy for a storage class; use Delete "
+            f"{quote(value)} is not a reclaim policy for a storage class; use Delete "
             "or Retain",
         )
 
@@ -225,7 +226,7 @@ def check_binding_mode(obj: KubeObject, ctx: Context) -> Iterator[Problem]:
     if isinstance(value, str) and value not in BINDING_MODES:
         yield Problem(
             ("volumeBindingMode",),
-            f"{_formats.quote(value)} is not a volume binding mode; use Immediate or "
+            f"{quote(value)} is not a volume binding mode; use Immediate or "
             "WaitForFirstConsumer",
         )
 

@@ -43,9 +43,14 @@ overrides = st.fixed_dictionaries(
             }
         ),
         "selectorLabels": st.dictionaries(label, label, max_size=3),
-        "labels": st.dictionaries(label, st.text(string.ascii_letters, max_size=10), max_size=2),
+        "labels": st.dictionaries(
+            label, st.text(string.ascii_letters, max_size=10), max_size=2
+        ),
         "service": st.fixed_dictionaries(
-            {"name": st.one_of(st.just(""), label), "publishNotReadyAddresses": st.booleans()}
+            {
+                "name": st.one_of(st.just(""), label),
+                "publishNotReadyAddresses": st.booleans(),
+            }
         ),
         "ports": st.lists(
             st.fixed_dictionaries(
@@ -84,6 +89,8 @@ def test_any_valid_values_render_a_consistent_statefulset(override: dict) -> Non
         for container in spec["template"]["spec"]["containers"]
         for mount in container.get("volumeMounts", [])
     }
-    templates = {claim["metadata"]["name"] for claim in spec.get("volumeClaimTemplates", [])}
+    templates = {
+        claim["metadata"]["name"] for claim in spec.get("volumeClaimTemplates", [])
+    }
     assert templates == {claim["name"] for claim in override["volumeClaimTemplates"]}
     assert templates <= mounts

@@ -20,7 +20,9 @@ from stsgen.rendering.writing import (
 )
 
 
-def document(kind: str, name: str, template: str = "demo/x.yaml.j2") -> RenderedDocument:
+def document(
+    kind: str, name: str, template: str = "demo/x.yaml.j2"
+) -> RenderedDocument:
     text = f"apiVersion: v1\nkind: {kind}\nmetadata:\n  name: {json.dumps(name)}\n"
     return RenderedDocument(template, text, next(iter_documents(text, template)))
 
@@ -58,7 +60,12 @@ def test_writes_files_kustomization_and_ledger(tmp_path: Path) -> None:
     write_output_dir(out, [document("Service", "a"), document("ConfigMap", "b")])
 
     names = sorted(path.name for path in out.iterdir())
-    assert names == [LEDGER_NAME, "configmap-b.yaml", "kustomization.yaml", "service-a.yaml"]
+    assert names == [
+        LEDGER_NAME,
+        "configmap-b.yaml",
+        "kustomization.yaml",
+        "service-a.yaml",
+    ]
     kustomization = yaml.safe_load((out / "kustomization.yaml").read_text())
     assert kustomization["resources"] == ["service-a.yaml", "configmap-b.yaml"]
 
@@ -76,7 +83,9 @@ def test_refuses_a_file_it_did_not_write_and_writes_nothing(tmp_path: Path) -> N
     (tmp_path / "service-a.yaml").write_text("mine\n")
 
     with pytest.raises(OutputError, match="was not written by stsgen"):
-        write_output_dir(tmp_path, [document("ConfigMap", "b"), document("Service", "a")])
+        write_output_dir(
+            tmp_path, [document("ConfigMap", "b"), document("Service", "a")]
+        )
 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["service-a.yaml"]
 
