@@ -36,7 +36,7 @@ class DocumentError(Exception):
         self.column = column
 
 
-@dataclass
+@dataclass(slots=True)
 class Document:
     """One document of a stream, with its data and the node tree it came from."""
 

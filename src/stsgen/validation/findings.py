@@ -74,7 +74,7 @@ class Finding:
         return (self.file, self.line, self.column, self.rule, self.message)
 
 
-@dataclass
+@dataclass(slots=True)
 class ObjectResult:
     """Every finding for one object, or for one file that could not be read."""
 

@@ -10,7 +10,7 @@ from stsgen.documents import Document, Path
 from stsgen.validation.findings import ObjectRef
 
 
-@dataclass
+@dataclass(slots=True)
 class KubeObject:
     """One object: a whole document, or one item of a ``kind: List`` document."""
 
