@@ -593,3 +593,29 @@ def test_schema_rejects_unknown_keys_everywhere() -> None:
 
     check(schema, "values")
     assert yaml.safe_load(BLUEPRINT.values_file.read_text())["replicas"] == 3
+
+
+@pytest.mark.parametrize("key", ["username", "replicationUser"])
+def test_root_cannot_be_the_application_or_replication_account(key: str) -> None:
+    # init-config creates root itself: a second CREATE USER 'root' would fail the
+    # bootstrap on every start.
+    with pytest.raises(ValuesError) as caught:
+        render(f"auth.{key}=root")
+
+    assert str(caught.value).startswith(f'values: auth.{key}: "root" is not allowed')
+
+
+def test_the_application_and_replication_accounts_must_differ() -> None:
+    with pytest.raises(ValuesError) as caught:
+        render("auth.username=replicator")
+
+    assert "must differ" in str(caught.value)
+    assert str(caught.value).startswith("values: auth.username: replicator")
+
+
+def test_values_a_blueprint_refuses_are_a_usage_error_with_no_output() -> None:
+    run = run_cli("render", "mysql", "--set", "auth.username=replicator")
+
+    assert run.code == 2, run
+    assert run.stdout == ""
+    assert run.stderr.startswith("stsgen: error: values: auth.username:")

@@ -23,7 +23,7 @@ import jinja2
 import yaml
 
 from stsgen.documents import Document, DocumentError, iter_documents, resolve_plain
-from stsgen.errors import BrokenInstallError, TemplateError
+from stsgen.errors import BrokenInstallError, TemplateError, ValuesError
 from stsgen.rendering.blueprints import Blueprint
 
 log = logging.getLogger(__name__)
@@ -113,6 +113,7 @@ def build_environment(root: Path, warnings: list[str]) -> jinja2.Environment:
     environment.filters["b64encode"] = b64encode
     environment.filters["sha256"] = sha256
     environment.globals["warn"] = _warner(warnings)
+    environment.globals["refuse"] = refuse
     environment.globals["random_password"] = random_password
     return environment
 
@@ -172,7 +173,7 @@ def _render_template(
         raise TemplateError(
             f"{_template_position(root, name)}: {exc.message}"
         ) from None
-    except TemplateError:
+    except (TemplateError, ValuesError):
         raise
     except Exception as exc:  # noqa: BLE001 - a template may fail in any filter
         raise TemplateError(f"{_template_position(root, name)}: {exc}") from None
@@ -340,6 +341,12 @@ def random_password(length: int = 24) -> str:
     import secrets  # only with --generate-secret
 
     return "".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(length))
+
+
+def refuse(message: str) -> str:
+    """Reject values that a blueprint's schema cannot express (two keys that must
+    differ): a usage error, as a schema error would be."""
+    raise ValuesError(f"values: {message}")
 
 
 def _warner(warnings: list[str]) -> Callable[[str], str]:

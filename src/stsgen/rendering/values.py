@@ -391,6 +391,9 @@ def _expectation(error: Any, schema: dict[str, Any]) -> str:
         return f"missing required key {kind.property}"
     if name == "type":
         return f"{shown} is not of type {_type_names(kind.types)}"
+    if name == "not":
+        described = _schema_at(schema, error.schema_path[:-1]).get("description")
+        return f"{shown} is not allowed" + (f"; use {described}" if described else "")
     return error.message
 
 
