@@ -166,11 +166,11 @@ _RESOLVED_MAX = 50_000
 
 
 class KubeLoader(yaml.CSafeLoader):
-    """PyYAML's C loader (YAML 1.1, as the API server reads) with Kubernetes' twists.
+    """PyYAML's C parser with plain scalars resolved as the API server resolves them.
 
-    Timestamps stay strings, as they are for every field Kubernetes declares; map
-    keys become strings, as the YAML-to-JSON step makes them; a plain ``=`` is the
-    string "="; duplicate keys are recorded rather than silently overwritten.
+    Plain scalars follow go-yaml v2 (resolve_plain), so timestamps and a plain
+    ``=`` stay strings; map keys become strings, as the YAML-to-JSON step makes
+    them; duplicate keys are recorded rather than silently overwritten.
     """
 
     def __init__(self, stream: str) -> None:
