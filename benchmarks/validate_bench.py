@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from generate_stream import build_stream  # noqa: E402
+from generate_stream import build_stream
 
 # Runs a command and reports its wall time and the peak RSS of it and everything
 # it started, so that each tool is measured in a fresh process tree.

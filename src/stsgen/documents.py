@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -36,16 +35,30 @@ class DocumentError(Exception):
         self.column = column
 
 
-@dataclass(slots=True)
 class Document:
     """One document of a stream, with its data and the node tree it came from."""
 
-    source: str
-    index: int
-    data: Any
-    node: yaml.Node | None = field(default=None, repr=False)
-    duplicate_keys: list[tuple[str, int, int]] = field(default_factory=list)
-    line_offset: int = 0
+    __slots__ = ("data", "duplicate_keys", "index", "line_offset", "node", "source")
+
+    def __init__(
+        self,
+        source: str,
+        index: int,
+        data: Any,
+        node: yaml.Node | None = None,
+        duplicate_keys: list[tuple[str, int, int]] | None = None,
+        line_offset: int = 0,
+    ) -> None:
+        self.source = source
+        self.index = index
+        self.data = data
+        self.node = node
+        # (key, line, column) of each key given twice in one mapping.
+        self.duplicate_keys = [] if duplicate_keys is None else duplicate_keys
+        self.line_offset = line_offset
+
+    def __repr__(self) -> str:
+        return f"Document({self.source!r}, {self.index}, line={self.line})"
 
     @property
     def line(self) -> int:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -241,3 +243,42 @@ def test_json_output_and_an_output_dir_do_not_mix(tmp_path) -> None:
     assert run.stdout == ""
     assert "--output-dir writes YAML files" in run.stderr
     assert not folder.exists()
+
+
+# Runs the entry point as the console script does and then lists every module the
+# process imported, however the command ended.
+_LIST_MODULES = """
+import sys
+sys.argv = ["stsgen", *sys.argv[1:]]
+from stsgen.cli import main
+try:
+    main()
+finally:
+    sys.stderr.write("\\n".join(sorted(sys.modules)) + "\\n")
+"""
+
+
+@pytest.mark.parametrize("blueprint", ["statefulset", "mysql"])
+def test_render_imports_nothing_it_does_not_use(blueprint: str) -> None:
+    # Start-up is part of issue 2: the validation a render runs needs no reporter,
+    # no process pool, no Rich and no pure-Python JSON Schema engine.
+    completed = subprocess.run(
+        [sys.executable, "-c", _LIST_MODULES, "render", blueprint],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert completed.returncode == 0, completed.stderr
+    imported = set(completed.stderr.split())
+
+    assert "stsgen.rules.statefulset" in imported  # the render did validate
+    unused = {
+        "concurrent.futures.process",
+        "jsonschema",
+        "multiprocessing",
+        "rich",
+        "stsgen.cli.validate",
+        "stsgen.output.text",
+    }
+    assert unused & imported == set()

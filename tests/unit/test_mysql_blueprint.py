@@ -315,8 +315,7 @@ def test_each_script_is_rendered_once() -> None:
     assert "pod_ordinal() {" in scripts["lib.sh"]
     for name in ("init-config", "seed-data", "sidecar"):
         assert (
-            f'source "$(dirname -- "${{BASH_SOURCE[0]}}")/lib.sh"'
-            in scripts[f"{name}.sh"]
+            'source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"' in scripts[f"{name}.sh"]
         )
 
 

@@ -1,8 +1,6 @@
 """The Typer app: global options, logging set-up, and the one place errors become
 exit codes."""
 
-from __future__ import annotations
-
 import functools
 import logging
 import os
@@ -55,7 +53,7 @@ def use_color(stream: Any) -> bool:
     return bool(getattr(stream, "isatty", lambda: False)())
 
 
-def stderr_console():  # noqa: ANN201 - rich is imported lazily to keep start-up fast
+def stderr_console():  # Rich is imported here, off the start-up path
     from rich.console import Console
 
     color = use_color(sys.stderr)

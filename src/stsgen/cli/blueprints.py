@@ -1,7 +1,5 @@
 """`stsgen list` and `stsgen values`: what blueprints there are and their defaults."""
 
-from __future__ import annotations
-
 import sys
 from typing import Annotated
 

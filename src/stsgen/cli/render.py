@@ -1,11 +1,9 @@
 """`stsgen render`: print a blueprint's manifests, validated, as YAML or JSON."""
 
-from __future__ import annotations
-
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -23,7 +21,7 @@ def render(
         str, typer.Argument(help="Blueprint name (see `stsgen list`).")
     ],
     values_files: Annotated[
-        Optional[list[str]],
+        list[str] | None,
         typer.Option(
             "--values",
             "-f",
@@ -32,7 +30,7 @@ def render(
         ),
     ] = None,
     set_values: Annotated[
-        Optional[list[str]],
+        list[str] | None,
         typer.Option(
             "--set",
             metavar="PATH=VALUE",
@@ -40,31 +38,29 @@ def render(
         ),
     ] = None,
     set_strings: Annotated[
-        Optional[list[str]],
+        list[str] | None,
         typer.Option(
             "--set-string",
             metavar="PATH=VALUE",
             help="Like --set, but every value stays a string.",
         ),
     ] = None,
-    name: Annotated[
-        Optional[str], typer.Option("--name", help="Workload name.")
-    ] = None,
+    name: Annotated[str | None, typer.Option("--name", help="Workload name.")] = None,
     namespace: Annotated[
-        Optional[str],
+        str | None,
         typer.Option("--namespace", "-n", help="Namespace of every object."),
     ] = None,
     replicas: Annotated[
-        Optional[int],
+        int | None,
         typer.Option("--replicas", help="Number of pods."),
     ] = None,
-    image: Annotated[Optional[str], typer.Option("--image", help="Main image.")] = None,
+    image: Annotated[str | None, typer.Option("--image", help="Main image.")] = None,
     storage_class: Annotated[
-        Optional[str],
+        str | None,
         typer.Option("--storage-class", help="StorageClass of the claims."),
     ] = None,
     storage_size: Annotated[
-        Optional[str],
+        str | None,
         typer.Option("--storage-size", help="Size of each claim, e.g. 10Gi."),
     ] = None,
     output: Annotated[
@@ -72,7 +68,7 @@ def render(
         typer.Option("--output", "-o", help="Print a YAML stream or a JSON List."),
     ] = RenderFormat.YAML,
     output_dir: Annotated[
-        Optional[Path],
+        Path | None,
         typer.Option(
             "--output-dir",
             metavar="DIR",
@@ -99,7 +95,7 @@ def render(
         ),
     ] = True,
     kubernetes_version: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(
             "--kubernetes-version",
             metavar="VERSION",
@@ -163,9 +159,7 @@ def render(
         sys.stdout.write(format_stream(rendering.documents))
 
 
-def _validate_rendering(
-    rendering: Rendering, kubernetes_version: Optional[str]
-) -> None:
+def _validate_rendering(rendering: "Rendering", kubernetes_version: str | None) -> None:
     """Check the rendered objects as `stsgen validate` would; the report goes to
     stderr, and any error stops the render before a byte reaches stdout."""
     from stsgen.validation.engine import describe_checks, failed, validate_documents
@@ -195,7 +189,7 @@ def _validate_rendering(
         raise typer.Exit(int(ExitCode.INVALID))
 
 
-def _resolve_version(text: Optional[str]) -> str:
+def _resolve_version(text: str | None) -> str:
     from stsgen.schemas import resolve_version
 
     return resolve_version(text)

@@ -1,7 +1,5 @@
 """`stsgen rules`: list the checks `stsgen validate` runs, or explain one."""
 
-from __future__ import annotations
-
 import json
 import sys
 from enum import Enum

@@ -1,7 +1,5 @@
 """`stsgen validate`: check Kubernetes YAML offline against schemas and rules."""
 
-from __future__ import annotations
-
 import sys
 from enum import Enum
 from typing import Annotated

@@ -8,8 +8,8 @@ defaults), ``values.schema.json`` and one Jinja2 template per Kubernetes kind.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import yaml
 
@@ -19,13 +19,12 @@ from stsgen.resources import data_dir
 TEMPLATE_SUFFIX = ".yaml.j2"
 
 
-@dataclass(frozen=True)
-class Blueprint:
+class Blueprint(NamedTuple):
     name: str
     path: Path
     description: str
     # Dedicated CLI flag (without dashes) -> dotted value path it sets.
-    flags: dict[str, str] = field(default_factory=dict)
+    flags: dict[str, str]
 
     @property
     def values_file(self) -> Path:

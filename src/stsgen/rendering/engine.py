@@ -15,9 +15,8 @@ import re
 import string
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import jinja2
 import yaml
@@ -67,8 +66,7 @@ _DOCUMENT_SEPARATOR = re.compile(r"^---[ \t]*(?:#.*)?$", re.MULTILINE)
 _PASSWORD_ALPHABET = string.ascii_letters + string.digits
 
 
-@dataclass
-class RenderedDocument:
+class RenderedDocument(NamedTuple):
     """One object a template printed: its text as rendered and its parsed form."""
 
     template: str  # loader name, "<blueprint>/<file>"
@@ -88,12 +86,11 @@ class RenderedDocument:
         return self.data["metadata"]["name"]
 
 
-@dataclass
-class Rendering:
+class Rendering(NamedTuple):
     """What a render produced: the documents in output order and the warnings."""
 
     documents: list[RenderedDocument]
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str]
 
 
 def build_environment(root: Path, warnings: list[str]) -> jinja2.Environment:

@@ -14,9 +14,7 @@ import json
 import re
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
-
+from typing import Any, NamedTuple
 
 from stsgen.documents import DocumentError, iter_documents
 from stsgen.errors import BrokenInstallError, ValuesError
@@ -26,8 +24,7 @@ from stsgen.rendering.blueprints import Blueprint
 MAX_SET_INDEX = 65536
 
 
-@dataclass(frozen=True)
-class SetExpression:
+class SetExpression(NamedTuple):
     """One ``--set`` or ``--set-string`` argument, as given."""
 
     text: str

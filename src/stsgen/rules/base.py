@@ -9,23 +9,21 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from stsgen.documents import Path
 from stsgen.validation.findings import Severity
 from stsgen.validation.objects import KubeObject
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     """A rule's verdict on one field: where (relative to the object) and what."""
 
     path: Path
     message: str
 
 
-@dataclass(frozen=True)
-class Context:
+class Context(NamedTuple):
     """What a rule may need to know beyond the object: target version and options."""
 
     kubernetes_minor: int = 37
@@ -38,14 +36,13 @@ SetCheck = Callable[
 ]
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     id: str
     severity: Severity
     explanation: str
     kinds: frozenset[str] | None = None  # None: every kind
-    check_object: ObjectCheck | None = field(default=None, compare=False)
-    check_set: SetCheck | None = field(default=None, compare=False)
+    check_object: ObjectCheck | None = None
+    check_set: SetCheck | None = None
 
     @property
     def summary(self) -> str:

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from stsgen.documents import Path
 from stsgen.rules._formats import quote
@@ -171,8 +170,7 @@ def _dig(data: Any, path: Path) -> Any:
     return data
 
 
-@dataclass(frozen=True)
-class PodTemplate:
+class PodTemplate(NamedTuple):
     """A pod template (or a bare Pod) found in the input, with where it sits."""
 
     owner: KubeObject

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -48,8 +47,7 @@ CLIENT_CONFIG_VERSIONS = frozenset({"builtin"})
 Duplicate = tuple[str, Path, int, int]
 
 
-@dataclass(frozen=True)
-class FoundCrd:
+class FoundCrd(NamedTuple):
     """A CRD found in the input, and where, so problems with it can be reported."""
 
     data: dict
@@ -58,13 +56,20 @@ class FoundCrd:
     prefix: Path = ()
 
 
-@dataclass(slots=True)
 class Entry:
     """One checked object (or unreadable stretch of a file) and what set rules need."""
 
-    result: ObjectResult
-    obj: KubeObject | None = None
-    skip: frozenset[str] = frozenset()
+    __slots__ = ("obj", "result", "skip")
+
+    def __init__(
+        self,
+        result: ObjectResult,
+        obj: KubeObject | None = None,
+        skip: frozenset[str] = frozenset(),
+    ) -> None:
+        self.result = result
+        self.obj = obj
+        self.skip = skip
 
 
 def is_crd(obj: KubeObject) -> bool:
@@ -344,7 +349,7 @@ class Checker:
                 continue
             try:
                 problems = list(rule.check_object(obj, self.context))
-            except Exception as exc:  # noqa: BLE001 - one rule must not stop the run
+            except Exception as exc:  # one rule must not stop the run
                 log.debug("rule %s failed on %s", rule.id, obj.ref, exc_info=True)
                 message = (
                     f"rule {rule.id} failed on this object ({type(exc).__name__}); "

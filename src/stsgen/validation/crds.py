@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -74,15 +73,18 @@ PRESERVE_ALL = {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
 NULL_REJECTING = ("enum", "allOf", "anyOf", "oneOf", "not")
 
 
-@dataclass
 class CrdVersion:
     """One served version of one CRD, converted and compiled on first use."""
 
-    crd_name: str
-    root: dict[str, Any]
-    schemas: dict[bool, dict[str, Any] | None] = field(default_factory=dict)
-    validators: dict[bool, jsonschema_rs.Validator] = field(default_factory=dict)
-    deprecation: str | None = None
+    __slots__ = ("crd_name", "deprecation", "root", "schemas", "validators")
+
+    def __init__(self, crd_name: str, root: dict[str, Any]) -> None:
+        self.crd_name = crd_name
+        self.root = root
+        # By strictness: the converted schema, and its compiled validator.
+        self.schemas: dict[bool, dict[str, Any] | None] = {}
+        self.validators: dict[bool, jsonschema_rs.Validator] = {}
+        self.deprecation: str | None = None
 
 
 class CrdRegistry:

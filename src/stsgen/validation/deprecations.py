@@ -8,11 +8,10 @@ ComponentStatus carry the API server's own deprecation warnings.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class ApiChange:
+class ApiChange(NamedTuple):
     """One apiVersion of some kinds that is gone, or going, and its replacement."""
 
     api_version: str

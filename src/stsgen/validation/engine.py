@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from stsgen.documents import Document, DocumentError, decode_text, split_stream
 from stsgen.errors import UsageError
@@ -53,14 +53,13 @@ PARALLEL_MIN_BYTES = 512 * 1024
 BATCH_BYTES = 128 * 1024
 
 
-@dataclass
-class Validation:
+class Validation(NamedTuple):
     """The outcome of one run: results in input order, their summary, and the
     paths that could not be read at all (each makes the exit code 2)."""
 
     results: list[ObjectResult]
     summary: Summary
-    unreadable_paths: list[str] = field(default_factory=list)
+    unreadable_paths: list[str]
 
 
 def known_checks() -> dict[str, Rule]:
@@ -220,8 +219,7 @@ def summarize(results: Iterable[ObjectResult], files: int) -> Summary:
 # --- batches and workers ---------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Batch:
+class Batch(NamedTuple):
     """Consecutive document chunks of one source (or why it could not be read)."""
 
     source: str

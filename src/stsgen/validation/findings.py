@@ -7,8 +7,8 @@ belongs to, the field path inside that object, a rule id and a severity.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from enum import Enum
+from typing import NamedTuple
 
 
 class Severity(str, Enum):
@@ -42,8 +42,7 @@ def _plain(step: str) -> bool:
     return bool(step) and all(c.isalnum() or c in "-_$" for c in step)
 
 
-@dataclass(frozen=True)
-class ObjectRef:
+class ObjectRef(NamedTuple):
     """Which object a finding is about; empty strings where the object has none."""
 
     kind: str = ""
@@ -57,8 +56,7 @@ class ObjectRef:
         return f"{self.kind} {self.name}" if self.name else self.kind
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
     """One problem at one place."""
 
     rule: str
@@ -67,22 +65,34 @@ class Finding:
     file: str
     line: int = 0
     column: int = 0
-    obj: ObjectRef = field(default_factory=ObjectRef)
+    obj: ObjectRef = ObjectRef()
     path: str = ""
 
     def sort_key(self) -> tuple:
         return (self.file, self.line, self.column, self.rule, self.message)
 
 
-@dataclass(slots=True)
 class ObjectResult:
     """Every finding for one object, or for one file that could not be read."""
 
-    file: str
-    obj: ObjectRef
-    line: int = 0
-    findings: list[Finding] = field(default_factory=list)
-    status: Status = Status.VALID
+    __slots__ = ("file", "findings", "line", "obj", "status")
+
+    def __init__(
+        self,
+        file: str,
+        obj: ObjectRef,
+        line: int = 0,
+        findings: list[Finding] | None = None,
+        status: Status = Status.VALID,
+    ) -> None:
+        self.file = file
+        self.obj = obj
+        self.line = line
+        self.findings = [] if findings is None else findings
+        self.status = status
+
+    def __repr__(self) -> str:
+        return f"ObjectResult({self.file!r}, {self.obj}, line={self.line}, {self.status.value})"
 
     def add(self, finding: Finding) -> None:
         self.findings.append(finding)
@@ -90,16 +100,51 @@ class ObjectResult:
             self.status = Status.INVALID
 
 
-@dataclass
 class Summary:
-    files: int = 0
-    objects: int = 0
-    valid: int = 0
-    invalid: int = 0
-    errors: int = 0
-    skipped: int = 0
-    error_findings: int = 0
-    warning_findings: int = 0
+    """Counts over a run: objects by status, findings by severity."""
+
+    __slots__ = (
+        "error_findings",
+        "errors",
+        "files",
+        "invalid",
+        "objects",
+        "skipped",
+        "valid",
+        "warning_findings",
+    )
+
+    def __init__(
+        self,
+        files: int = 0,
+        objects: int = 0,
+        valid: int = 0,
+        invalid: int = 0,
+        errors: int = 0,
+        skipped: int = 0,
+        error_findings: int = 0,
+        warning_findings: int = 0,
+    ) -> None:
+        self.files = files
+        self.objects = objects
+        self.valid = valid
+        self.invalid = invalid
+        self.errors = errors
+        self.skipped = skipped
+        self.error_findings = error_findings
+        self.warning_findings = warning_findings
+
+    def counts(self) -> tuple[int, ...]:
+        return tuple(getattr(self, name) for name in self.__slots__)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Summary):
+            return NotImplemented
+        return self.counts() == other.counts()
+
+    def __repr__(self) -> str:
+        counts = (f"{n}={v}" for n, v in zip(self.__slots__, self.counts()))
+        return f"Summary({', '.join(counts)})"
 
     def record(self, result: ObjectResult) -> None:
         self.objects += 1

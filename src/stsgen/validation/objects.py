@@ -3,33 +3,36 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 from stsgen.documents import Document, Path
 from stsgen.validation.findings import ObjectRef
 
 
-@dataclass(slots=True)
 class KubeObject:
     """One object: a whole document, or one item of a ``kind: List`` document."""
 
-    data: dict[str, Any]
-    doc: Document
-    prefix: Path = ()
-    # Position in the whole input, so that set rules can reason about order.
-    order: int = 0
-    ref: ObjectRef = field(init=False)
+    __slots__ = ("data", "doc", "order", "prefix", "ref")
 
-    def __post_init__(self) -> None:
-        metadata = self.data.get("metadata")
+    def __init__(
+        self, data: dict[str, Any], doc: Document, prefix: Path = (), order: int = 0
+    ) -> None:
+        self.data = data
+        self.doc = doc
+        self.prefix = prefix
+        # Position in the whole input, so that set rules can reason about order.
+        self.order = order
+        metadata = data.get("metadata")
         metadata = metadata if isinstance(metadata, dict) else {}
         self.ref = ObjectRef(
-            kind=_text(self.data.get("kind")),
+            kind=_text(data.get("kind")),
             name=_text(metadata.get("name")) or _text(metadata.get("generateName")),
             namespace=_text(metadata.get("namespace")),
-            api_version=_text(self.data.get("apiVersion")),
+            api_version=_text(data.get("apiVersion")),
         )
+
+    def __repr__(self) -> str:
+        return f"KubeObject({self.ref}, {self.doc.source!r}, order={self.order})"
 
     @property
     def kind(self) -> str:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from stsgen.validation.findings import Severity
 
 
-@dataclass(frozen=True)
-class ValidationOptions:
+class ValidationOptions(NamedTuple):
     """What `stsgen validate` (and `stsgen render`) check, and how."""
 
     kubernetes_version: str | None = None  # None: the newest bundled version

@@ -11,8 +11,7 @@ import difflib
 import json
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from stsgen.documents import Path
 from stsgen.schemas import allowed_properties
@@ -37,8 +36,7 @@ _MAX_SHOWN_OPTIONS = 8
 _BASE64_CHARS = "[A-Za-z0-9+/]"
 
 
-@dataclass(frozen=True)
-class SchemaProblem:
+class SchemaProblem(NamedTuple):
     """One problem found by a schema: rule id, field path and message."""
 
     rule: str
@@ -160,7 +158,7 @@ def allowed_fields(schema: dict | None, parent: Path) -> list[str]:
         return []
     try:
         return list(allowed_properties(schema, list(parent)) or [])
-    except Exception:  # noqa: BLE001 - a suggestion is a nicety, never a failure
+    except Exception:  # a suggestion is a nicety, never a failure
         log.debug("no field names for %s", parent, exc_info=True)
         return []
 

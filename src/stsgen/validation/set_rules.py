@@ -34,7 +34,7 @@ def run_set_rules(entries: Sequence[Entry], checker: Checker, locate: Locate) ->
     for rule in checker.set_rules:
         try:
             found = list(rule.check_set(objects, checker.context))
-        except Exception as exc:  # noqa: BLE001 - one rule must not stop the run
+        except Exception as exc:  # one rule must not stop the run
             log.debug("set rule %s failed", rule.id, exc_info=True)
             if objects:
                 _report_crash(by_object[id(objects[0])], rule.id, exc)

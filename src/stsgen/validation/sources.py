@@ -10,8 +10,8 @@ import logging
 import os
 import sys
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from stsgen.documents import MAX_FILE_BYTES
 
@@ -21,8 +21,7 @@ MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 STDIN_NAME = "stdin"
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(NamedTuple):
     """One input: ``name`` as findings show it, and where its bytes come from."""
 
     name: str
