@@ -44,6 +44,7 @@ def run_command(
     )
     completed = subprocess.run(
         [*command, *args],
+        check=False,
         cwd=cwd,
         input=stdin,
         capture_output=True,

@@ -97,7 +97,7 @@ def test_the_direct_constructor_agrees_with_pyyaml_on_the_corpus(corpus) -> None
         pytest.skip(f"{folder} is not available")
     compared = 0
     for path in sorted(folder.glob("*.yaml")):
-        for _, chunk in split_stream(path.read_text(encoding="utf-8")):
+        for _, _, chunk in split_stream(path.read_text(encoding="utf-8")):
             ours = [doc.data for doc in iter_documents(chunk, path.name)]
             theirs = [data for data in construct_with_pyyaml(chunk) if data is not None]
             assert ours == theirs, path.name
@@ -161,10 +161,22 @@ def test_split_stream_keeps_line_offsets_and_directives() -> None:
     text = "a: 1\n---\nb: 2\n--- # c\nc: 3\n"
 
     assert split_stream(text) == [
-        (0, "a: 1\n"),
-        (1, "---\nb: 2\n"),
-        (3, "--- # c\nc: 3\n"),
+        (0, 0, "a: 1\n"),
+        (1, 1, "---\nb: 2\n"),
+        (2, 3, "--- # c\nc: 3\n"),
     ]
     assert split_stream("%YAML 1.1\n---\na: 1\n---\nb: 2\n") == [
-        (0, "%YAML 1.1\n---\na: 1\n---\nb: 2\n")
+        (0, 0, "%YAML 1.1\n---\na: 1\n---\nb: 2\n")
+    ]
+
+
+def test_split_stream_leaves_out_pieces_without_a_document() -> None:
+    # Numbers and line offsets still count the empty pieces, so documents keep
+    # the index and the lines they have in the whole stream.
+    text = "# head\n---\n---   # none\n\n---\na: 1\n---\n---#x\n--- |\n  t\n---\n"
+
+    assert split_stream(text) == [
+        (3, 4, "---\na: 1\n"),
+        (4, 6, "---\n---#x\n"),  # not a marker: a document holding "---#x"
+        (5, 8, "--- |\n  t\n"),
     ]

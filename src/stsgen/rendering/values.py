@@ -329,7 +329,7 @@ def describe_error(error: Any, schema: dict[str, Any]) -> str:
         allowed = sorted(
             _schema_at(schema, error.schema_path[:-1]).get("properties", {})
         )
-        key = sorted(kind.unexpected)[0]
+        key = min(kind.unexpected)
         close = difflib.get_close_matches(key, allowed, n=1)
         hint = f"; did you mean {close[0]}?" if close else ""
         return f"{_where([*path, key])}: unknown key{hint}"

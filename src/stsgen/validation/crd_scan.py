@@ -55,6 +55,6 @@ def iter_crd_chunks(
             text = decode_text(raw, source.name)
         except DocumentError:
             continue
-        for chunk, (line_offset, chunk_text) in enumerate(split_stream(text)):
+        for chunk, line_offset, chunk_text in split_stream(text):
             if CRD_KIND in chunk_text:
                 yield source.name, chunk, line_offset, chunk_text

@@ -282,8 +282,8 @@ def _iter_batches(
         # Taken from the end of a reversed list, each piece is let go once it
         # is handed on, so a large file is not held twice while it is checked.
         pieces.reverse()
-        for chunk in range(len(pieces)):
-            line_offset, chunk_text = pieces.pop()
+        while pieces:
+            chunk, line_offset, chunk_text = pieces.pop()
             if (source.name, chunk) in ready:
                 done.append(chunk)
                 continue
@@ -296,6 +296,6 @@ def _iter_batches(
             yield Batch(source.name, batch, tuple(done))
 
 
-def _read_pieces(source: Source) -> list[tuple[int, str]]:
+def _read_pieces(source: Source) -> list[tuple[int, int, str]]:
     """Read, decode and split one source, keeping only the pieces."""
     return split_stream(decode_text(source.read(), source.name))

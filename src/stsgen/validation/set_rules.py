@@ -93,7 +93,7 @@ class Relocator:
     def __init__(self, sources: Sequence[Source]) -> None:
         self.sources = {source.name: source for source in sources}
         self.source_name: str | None = None
-        self.pieces: list[tuple[int, str]] = []
+        self.pieces: dict[int, tuple[int, str]] = {}
         self.key: tuple[str, int, Path] | None = None
         self.found: KubeObject | None = None
 
@@ -109,9 +109,12 @@ class Relocator:
     def _reread(self, name: str, chunk: int, prefix: Path) -> KubeObject | None:
         try:
             if name != self.source_name:
-                self.source_name, self.pieces = name, []
+                self.source_name, self.pieces = name, {}
                 source = self.sources[name]
-                self.pieces = split_stream(decode_text(source.read(), name))
+                text = decode_text(source.read(), name)
+                self.pieces = {
+                    n: (line, piece) for n, line, piece in split_stream(text)
+                }
             line_offset, text = self.pieces[chunk]
             for doc in iter_documents(text, name, chunk, line_offset):
                 for obj in iter_objects(doc):

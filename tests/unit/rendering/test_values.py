@@ -124,8 +124,10 @@ def test_precedence_defaults_files_set_then_flags(tmp_path) -> None:
         ("replicas=-1", "values: replicas: -1 is below the minimum of 0"),
         (
             "podManagementPolicy=Sequential",
-            'values: podManagementPolicy: "Sequential" is not one of "OrderedReady", '
-            '"Parallel"',
+            (
+                'values: podManagementPolicy: "Sequential" is not one of '
+                '"OrderedReady", "Parallel"'
+            ),
         ),
         ("name=Web", 'values: name: "Web" is not a DNS-1123 label'),
         ("storage.size=10Gb", 'values: storage.size: "10Gb" is not a size'),
