@@ -237,6 +237,26 @@ def test_crds_in_any_input_file_check_custom_resources_in_others(write) -> None:
     assert found == {("schema", "spec.size", 6), ("unknown-field", "spec.colour", 7)}
 
 
+@pytest.mark.parametrize(
+    ("scope", "rules"), [("Namespaced", ["metadata-namespace-format"]), ("Cluster", [])]
+)
+def test_the_namespace_of_a_cluster_scoped_custom_resource_is_not_checked(
+    write, scope: str, rules: list[str]
+) -> None:
+    # The API server clears the namespace of a cluster-scoped object, whatever it
+    # holds, before validating it; a namespaced one must name a possible namespace.
+    crd = write("crd.yaml", CRD.replace("scope: Namespaced", f"scope: {scope}"))
+    widget = WIDGET.replace("  name: w\n", "  name: w\n  namespace: Not_A_Label\n")
+    widget = widget.replace("  size: 0\n  colour: red\n", "  size: 1\n")
+
+    run, report = validate_json("--crd", crd, write("widget.yaml", widget))
+    # The CRD read as input, in worker processes.
+    _, in_workers = validate_json("--workers", "2", crd, write("widget.yaml", widget))
+
+    assert rules_of(report) == rules, run
+    assert rules_of(in_workers) == rules
+
+
 def test_crd_option_reads_files_and_folders(write) -> None:
     crd = write("crds/widget-crd.yaml", CRD)
     widget = write("widget.yaml", WIDGET.replace("  colour: red\n", ""))

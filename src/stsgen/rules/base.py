@@ -24,10 +24,13 @@ class Problem(NamedTuple):
 
 
 class Context(NamedTuple):
-    """What a rule may need to know beyond the object: target version and options."""
+    """What a rule may need to know beyond the object: target version, options,
+    and what the CRDs of the run declare."""
 
     kubernetes_minor: int = 37
     strict_refs: bool = False
+    # (group, kind) of each custom kind whose CRD says ``scope: Cluster``.
+    cluster_scoped: frozenset[tuple[str, str]] = frozenset()
 
 
 ObjectCheck = Callable[[KubeObject, Context], Iterable[Problem]]

@@ -220,11 +220,13 @@ def check_namespace_format(obj: KubeObject, context: Context) -> Iterator[Proble
     Namespace names are DNS-1123 labels: lower-case letters, digits and '-',
     starting and ending with a letter or digit, at most 63 characters. The API
     server rejects an object whose namespace is not one, since no such namespace
-    can exist. Fix the namespace name. Cluster-scoped kinds are left alone: the
-    server drops their namespace before it validates them.
+    can exist. Fix the namespace name. Cluster-scoped kinds, built in or from a
+    CRD of the run with scope Cluster, are left alone: the server drops their
+    namespace before it validates them.
     """
     namespace = obj.metadata.get("namespace")
-    if (obj.group, obj.kind) in CLUSTER_SCOPED_KINDS:
+    scope_key = (obj.group, obj.kind)
+    if scope_key in CLUSTER_SCOPED_KINDS or scope_key in context.cluster_scoped:
         return  # the server clears the namespace of such an object before checking
     if isinstance(namespace, str) and namespace:
         message = check_dns1123_label(namespace)
