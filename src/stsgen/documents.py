@@ -417,38 +417,3 @@ def _children(node: yaml.Node) -> Iterator[yaml.Node]:
             yield value_node
     elif isinstance(node, yaml.SequenceNode):
         yield from node.value
-
-
-_DOCUMENT_START = re.compile(r"^---(?=[ \t\r\n]|$)", re.MULTILINE)
-# The start of a line holding more than a marker, blanks and a comment. A piece
-# without one is an empty document at most, which the API server is never sent.
-_CONTENT = re.compile(
-    r"^(?:---(?=[ \t\r\n]|$)[ \t]*|(?!---(?:[ \t\r\n]|$))[ \t]*)[^ \t\r\n#]",
-    re.MULTILINE,
-)
-
-
-def split_stream(text: str) -> list[tuple[int, int, str]]:
-    """Split a stream at document markers into (number, first line offset, text)
-    pieces, leaving out pieces that hold no document.
-
-    Used to spread one large stream over several processes. A ``---`` at column 0
-    always starts a document in YAML, so the split never cuts a document; streams
-    with directives (``%YAML``) are not split. A piece's number is its position
-    among all pieces, empty ones included, and the index of its document.
-    """
-    if "\n%" in text or text.startswith("%"):
-        return [(0, 0, text)]
-    pieces: list[tuple[int, int, str]] = []
-    number = line = begin = 0
-    for match in _DOCUMENT_START.finditer(text):
-        end = match.start()
-        if end == 0:
-            continue  # the first piece starts with its marker
-        # Searched in place, not sliced: a file of bare markers stays cheap.
-        if _CONTENT.search(text, begin, end):
-            pieces.append((number, line, text[begin:end]))
-        number, line, begin = number + 1, line + text.count("\n", begin, end), end
-    if _CONTENT.search(text, begin):
-        pieces.append((number, line, text[begin:]))
-    return pieces

@@ -12,6 +12,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
+import yaml
 
 from tests.acceptance.conftest import VALID_STATEFULSET, rules_of, validate_json
 from tests.acceptance.helpers import REPO, run_cli, run_command
@@ -625,4 +626,26 @@ def test_bare_markers_cost_nothing_and_keep_line_numbers(tmp_path, workers) -> N
     assert [(f["name"], f["line"], f["path"]) for f in report["findings"]] == [
         ("c", 100_005, "data"),
         ("d", 200_011, "data"),
+    ]
+
+
+def test_a_json_file_is_read_as_kubectl_reads_json(write) -> None:
+    service, statefulset = yaml.safe_load_all(VALID_STATEFULSET)
+    # Go tools indent JSON with tabs; kubectl reads 2e0 as the number 2.
+    text = json.dumps(
+        {"kind": "List", "apiVersion": "v1", "items": [service, statefulset]},
+        indent="\t",
+    )
+    good = write("good.json", text.replace('"replicas": 2', '"replicas": 2e0'))
+    bad = write("bad.json", text.replace('"replicas": 2', '"replicas": 2.5'))
+
+    passed, clean = validate_json(good)
+    failed_run, report = validate_json(bad)
+
+    assert passed.code == 0, passed
+    assert clean["findings"] == []
+    assert failed_run.code == 1, failed_run
+    line = text.splitlines().index('\t\t\t\t"replicas": 2,') + 1
+    assert [(f["path"], f["line"]) for f in report["findings"]] == [
+        ("spec.replicas", line)
     ]

@@ -16,8 +16,8 @@ from stsgen.documents import (
     DocumentError,
     KubeLoader,
     iter_documents,
-    split_stream,
 )
+from stsgen.streams import split_stream
 
 SHARED = Path(__file__).resolve().parents[3] / "shared"
 
@@ -155,28 +155,3 @@ def test_a_syntax_error_names_its_line_after_the_offset() -> None:
 
     assert caught.value.line == 12
     assert caught.value.message.startswith("not valid YAML")
-
-
-def test_split_stream_keeps_line_offsets_and_directives() -> None:
-    text = "a: 1\n---\nb: 2\n--- # c\nc: 3\n"
-
-    assert split_stream(text) == [
-        (0, 0, "a: 1\n"),
-        (1, 1, "---\nb: 2\n"),
-        (2, 3, "--- # c\nc: 3\n"),
-    ]
-    assert split_stream("%YAML 1.1\n---\na: 1\n---\nb: 2\n") == [
-        (0, 0, "%YAML 1.1\n---\na: 1\n---\nb: 2\n")
-    ]
-
-
-def test_split_stream_leaves_out_pieces_without_a_document() -> None:
-    # Numbers and line offsets still count the empty pieces, so documents keep
-    # the index and the lines they have in the whole stream.
-    text = "# head\n---\n---   # none\n\n---\na: 1\n---\n---#x\n--- |\n  t\n---\n"
-
-    assert split_stream(text) == [
-        (3, 4, "---\na: 1\n"),
-        (4, 6, "---\n---#x\n"),  # not a marker: a document holding "---#x"
-        (5, 8, "--- |\n  t\n"),
-    ]

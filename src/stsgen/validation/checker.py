@@ -13,11 +13,12 @@ from typing import Any, NamedTuple
 
 import yaml
 
-from stsgen.documents import Document, DocumentError, Path, iter_documents
+from stsgen.documents import Document, DocumentError, Path
 from stsgen.rules import Context, Rule, load_rules
 from stsgen.rules.metadata import is_api_object
 from stsgen.rules.refs import keep_set_rule_fields
 from stsgen.schemas import load_store, resolve_version
+from stsgen.streams import iter_manifests
 from stsgen.validation.crds import CrdRegistry
 from stsgen.validation.deprecations import lookup
 from stsgen.validation.findings import (
@@ -176,7 +177,7 @@ class Checker:
         """Find the CRDs in a piece of a stream, and check the piece right away
         unless it holds custom resources, which must wait for every CRD."""
         try:
-            documents = list(iter_documents(text, source, chunk, line_offset))
+            documents = list(iter_manifests(text, source, chunk, line_offset))
         except DocumentError as exc:
             return [], [file_error(source, "yaml-syntax", exc)]
         crds = crds_of_documents(documents)
@@ -197,7 +198,7 @@ class Checker:
         """Check the documents of one piece of a stream (see split_stream)."""
         entries: list[Entry] = []
         try:
-            for doc in iter_documents(text, source, chunk, line_offset):
+            for doc in iter_manifests(text, source, chunk, line_offset):
                 entries.extend(self.check_document(doc, keep_node=False))
         except DocumentError as exc:
             entries.append(file_error(source, "yaml-syntax", exc))

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from stsgen.documents import DocumentError, decode_text, iter_documents, split_stream
+from stsgen.documents import DocumentError, decode_text
 from stsgen.errors import UsageError
+from stsgen.streams import iter_manifests, split_stream
 from stsgen.validation.checker import CRD_KIND, FoundCrd, is_crd
 from stsgen.validation.objects import iter_objects
 from stsgen.validation.sources import Source, collect_sources, os_reason
@@ -21,7 +22,7 @@ def load_crd_paths(paths: Sequence[str]) -> Iterator[FoundCrd]:
     for source in sources:
         try:
             text = decode_text(source.read(), source.name)
-            for doc in iter_documents(text, source.name):
+            for doc in iter_manifests(text, source.name):
                 for obj in iter_objects(doc):
                     if is_crd(obj):
                         yield FoundCrd(obj.data)

@@ -14,9 +14,10 @@ import logging
 from collections.abc import Iterable, Iterator, Sequence
 from typing import NamedTuple
 
-from stsgen.documents import Document, DocumentError, decode_text, split_stream
+from stsgen.documents import Document, DocumentError, decode_text
 from stsgen.errors import UsageError
 from stsgen.rules import Rule, load_rules
+from stsgen.streams import split_stream
 from stsgen.validation import parallel
 from stsgen.validation.checker import (
     Checker,

@@ -8,14 +8,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 
-from stsgen.documents import (
-    DocumentError,
-    Path,
-    decode_text,
-    iter_documents,
-    split_stream,
-)
+from stsgen.documents import DocumentError, Path, decode_text
 from stsgen.rules import Problem, Rule
+from stsgen.streams import iter_manifests, split_stream
 from stsgen.validation.checker import Checker, Entry
 from stsgen.validation.findings import Finding, Severity, format_path
 from stsgen.validation.objects import KubeObject, iter_objects
@@ -116,7 +111,7 @@ class Relocator:
                     n: (line, piece) for n, line, piece in split_stream(text)
                 }
             line_offset, text = self.pieces[chunk]
-            for doc in iter_documents(text, name, chunk, line_offset):
+            for doc in iter_manifests(text, name, chunk, line_offset):
                 for obj in iter_objects(doc):
                     if obj.prefix == prefix:
                         return obj
