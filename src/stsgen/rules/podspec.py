@@ -104,6 +104,31 @@ def check_containers_present(obj: KubeObject, context: Context) -> Iterator[Prob
         yield Problem((*path, "containers"), "the containers list is empty")
 
 
+@object_rule("podspec-ephemeral-containers", Severity.ERROR, kinds=WORKLOAD_KINDS)
+def check_no_ephemeral_containers(
+    obj: KubeObject, context: Context
+) -> Iterator[Problem]:
+    """ephemeralContainers cannot be set on a new Pod or in a pod template.
+
+    Ephemeral containers are added to a running Pod through its
+    ephemeralcontainers subresource (kubectl debug). The API server rejects a Pod
+    created with them and any workload whose pod template lists them. Remove the
+    list, and use kubectl debug on a running pod instead.
+    """
+    found = find_pod_spec(obj)
+    if found is None:
+        return
+    path, spec = found
+    ephemeral = spec.get("ephemeralContainers")
+    if isinstance(ephemeral, list) and ephemeral:
+        where = "on create" if obj.kind == "Pod" else "in a pod template"
+        yield Problem(
+            (*path, "ephemeralContainers"),
+            f"ephemeral containers cannot be set {where}; add them to a running "
+            "pod with kubectl debug",
+        )
+
+
 @object_rule("podspec-container-name-format", Severity.ERROR, kinds=WORKLOAD_KINDS)
 def check_container_names(obj: KubeObject, context: Context) -> Iterator[Problem]:
     """Container names must be DNS-1123 labels.

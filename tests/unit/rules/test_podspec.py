@@ -163,6 +163,10 @@ CASES = [
      change(POD_SPEC[POD_SPEC.index("containers:"):POD_SPEC.index("initContainers:")],
             "containers: []\n"),
      ("containers",), "containers: []", ""),
+    ("podspec-ephemeral-containers",
+     change("volumes:\n", "ephemeralContainers:\n- name: debug\n  image: busybox\n"
+            "volumes:\n"),
+     ("ephemeralContainers",), "ephemeralContainers", ""),
     ("podspec-container-name-format", change("- name: web\n", "- name: Web_1\n"),
      ("containers", 0, "name"), "Web_1", ""),
     ("podspec-container-name-duplicate", change("- name: init\n", "- name: web\n"),
