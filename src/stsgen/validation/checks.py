@@ -34,12 +34,14 @@ CHECKS_BY_ID: dict[str, Rule] = {
             "yaml-syntax",
             Severity.ERROR,
             """
-            The document is not valid YAML.
+            The document is not valid YAML (or JSON, in a stream starting with {).
 
             The document cannot be parsed as YAML 1.1, the dialect kubectl and the
             API server read, or it nests or expands (through aliases) too far to be
-            read safely. The message gives the parser's complaint and the place
-            where it gave up; the documents before and after it are still checked.
+            read safely. kubectl reads a stream whose first character is { as JSON
+            values, so there the test is JSON's stricter grammar. The message gives
+            the parser's complaint and the place where it gave up; the documents
+            before it are still checked, and in YAML the ones after it too.
             """,
         ),
         _check(
