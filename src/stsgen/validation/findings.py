@@ -92,7 +92,8 @@ class ObjectResult:
         self.status = status
 
     def __repr__(self) -> str:
-        return f"ObjectResult({self.file!r}, {self.obj}, line={self.line}, {self.status.value})"
+        where = f"{self.file!r}, line={self.line}"
+        return f"ObjectResult({where}, {self.obj}, {self.status.value})"
 
     def add(self, finding: Finding) -> None:
         self.findings.append(finding)
