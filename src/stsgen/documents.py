@@ -366,8 +366,16 @@ def iter_documents(
             (mark.line + 1 + line_offset, mark.column + 1) if mark else (0, 0)
         )
         raise DocumentError(f"not valid YAML: {problem}", line, column) from None
+    except yaml.reader.ReaderError as exc:
+        # A character YAML forbids (a control character, say): placed by hand, as
+        # the reader reports only an offset, in a message of two lines.
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - text.rfind("\n", 0, exc.position)
+        message = f"character #x{exc.character:04x} is not allowed in YAML"
+        raise DocumentError(message, line + line_offset, column) from None
     except yaml.YAMLError as exc:
-        raise DocumentError(f"not valid YAML: {exc}") from None
+        detail = " ".join(str(exc).split())
+        raise DocumentError(f"not valid YAML: {detail}") from None
     except RecursionError:
         raise DocumentError("YAML nests too deeply to read") from None
     finally:

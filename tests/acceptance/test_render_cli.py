@@ -282,3 +282,41 @@ def test_render_imports_nothing_it_does_not_use(blueprint: str) -> None:
         "stsgen.output.text",
     }
     assert unused & imported == set()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["render", "statefulset", "--replicas", "abc"],
+            (
+                "invalid value for '--replicas': 'abc' is not a valid int "
+                "(see 'stsgen render --help')"
+            ),
+        ),
+        (["render"], "missing argument 'blueprint' (see 'stsgen render --help')"),
+        (["bogus"], "no such command 'bogus' (see 'stsgen --help')"),
+    ],
+)
+def test_a_bad_option_is_one_line_too(args: list[str], message: str) -> None:
+    run = run_command(*args)
+
+    assert run.code == 2, run
+    assert run.stdout == ""
+    assert run.stderr == f"stsgen: error: {message}\n"
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_full_output_is_one_line_and_exit_2() -> None:
+    with open("/dev/full", "w") as full:
+        completed = subprocess.run(
+            [sys.executable, "-m", "stsgen", "render", "statefulset"],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+            timeout=120,
+        )
+
+    assert completed.returncode == 2
+    assert completed.stderr == "stsgen: error: output: No space left on device\n"

@@ -155,3 +155,11 @@ def test_a_syntax_error_names_its_line_after_the_offset() -> None:
 
     assert caught.value.line == 12
     assert caught.value.message.startswith("not valid YAML")
+
+
+def test_a_forbidden_character_is_one_line_with_its_place() -> None:
+    with pytest.raises(DocumentError) as caught:
+        list(iter_documents("a: 1\nb: x\x07y\n", "bell.yaml", line_offset=4))
+
+    assert caught.value.message == "character #x0007 is not allowed in YAML"
+    assert (caught.value.line, caught.value.column) == (6, 5)

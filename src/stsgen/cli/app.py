@@ -147,6 +147,12 @@ def reports_errors(command: F) -> F:
             # The reader went away (`stsgen render | head`); nothing left to say.
             sys.stderr.close()
             raise typer.Exit(int(ExitCode.INVALID)) from None
+        except OSError as exc:
+            # The machine's doing, not stsgen's: a full disk, a folder made
+            # read-only, a closed device.
+            where = f"{exc.filename}: " if exc.filename else "output: "
+            echo_error(f"{where}{exc.strerror or exc}")
+            raise typer.Exit(int(ExitCode.USAGE)) from None
         except Exception as exc:  # noqa: BLE001 - the last line of defence
             if state.verbosity > 1:
                 import traceback
@@ -192,4 +198,50 @@ def _invoked_command(argv: list[str]) -> str | None:
 def main() -> None:
     command = _invoked_command(sys.argv[1:])
     _register_commands([command] if command else COMMANDS)
-    app()
+    click = _typers_click()
+    try:
+        # Not standalone: Click would print a usage block of four lines for a bad
+        # option, where every other bad input gets one line.
+        code = app(standalone_mode=False)
+    except click.exceptions.ClickException as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            exc.show()  # `stsgen` alone: the help, on stderr as Click gives it
+        else:
+            echo_error(_one_line(exc))
+        code = exc.exit_code
+    except click.exceptions.Abort:
+        echo_error("aborted")
+        code = 1
+    # Flushed here, where a full disk or a closed pipe can still be reported.
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        sys.stderr.close()
+        code = code or int(ExitCode.INVALID)
+    except OSError as exc:
+        echo_error(f"cannot write to stdout: {exc.strerror}")
+        code = int(ExitCode.USAGE)
+    raise SystemExit(code or 0)
+
+
+def _typers_click() -> Any:
+    """The Click that Typer runs on: its own copy in recent releases, the click
+    package before."""
+    from typer import core
+
+    vendored = getattr(core, "_click", None)
+    if vendored is not None:
+        return vendored
+    import click
+
+    return click
+
+
+def _one_line(exc: Any) -> str:
+    """A Click error as one line: its message, and where to read the usage."""
+    message = " ".join(exc.format_message().split()).rstrip(".")
+    message = message[:1].lower() + message[1:]
+    ctx = getattr(exc, "ctx", None)
+    if ctx is None:
+        return message
+    return f"{message} (see '{ctx.command_path} --help')"

@@ -152,7 +152,12 @@ def render(
 
     if output_dir is not None:
         written = write_output_dir(output_dir, rendering.documents, force=force)
-        sys.stderr.write(f"stsgen: wrote {len(written)} files to {output_dir}\n")
+        for path, reason in written.kept:
+            echo_warning(
+                f"kept {path}: this render no longer makes it, but {reason} "
+                "(delete it, or use --force)"
+            )
+        sys.stderr.write(f"stsgen: wrote {len(written.paths)} files to {output_dir}\n")
     elif output is RenderFormat.JSON:
         sys.stdout.write(format_json_list(rendering.documents))
     else:

@@ -3,7 +3,8 @@
 The folder form writes one file per object plus a ``kustomization.yaml``. It keeps
 a ledger (``.stsgen-files.json``) of the files it wrote and their digests, so that a
 later run replaces only files it wrote and nobody edited since; everything is
-checked before the first byte is written, and each file is replaced atomically.
+checked, and every file written beside its target, before the first target is
+replaced.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import re
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 from stsgen.errors import OutputError
 from stsgen.rendering.engine import RenderedDocument
@@ -68,62 +70,138 @@ def plan_files(documents: Sequence[RenderedDocument]) -> dict[str, str]:
     return files
 
 
+class Written(NamedTuple):
+    """What write_output_dir did: the files it wrote, and the files of an earlier
+    render that it kept, each with the reason."""
+
+    paths: list[Path]
+    kept: list[tuple[Path, str]]
+
+
 def write_output_dir(
     directory: Path, documents: Sequence[RenderedDocument], force: bool = False
-) -> list[Path]:
-    """Write one file per object into ``directory``; return the paths written."""
+) -> Written:
+    """Write one file per object into ``directory``.
+
+    Every check runs and every file is written to a temporary beside its target
+    before any target is replaced, so a refusal or a full disk changes nothing.
+    """
     files = plan_files(documents)
+    secrets = {file_name(doc) for doc in documents if doc.kind == "Secret"}
     root = directory.resolve()
     if root.exists() and not root.is_dir():
         raise OutputError(f"--output-dir: {directory} is not a directory")
     ledger = _read_ledger(root)
-
-    # Check every target before writing anything, so a refusal leaves no trace.
+    contents = {name: text.encode("utf-8") for name, text in files.items()}
     for name in files:
-        target = root / name
-        if target.is_symlink() or (target.exists() and not target.is_file()):
-            raise OutputError(f"--output-dir: {target} is not a regular file")
-        if target.resolve().parent != root:
-            raise OutputError(
-                f"--output-dir: {name} would be written outside {directory}"
-            )
-        if target.exists() and not force:
-            recorded = ledger.get(name)
-            if recorded is None:
-                raise OutputError(
-                    f"--output-dir: {target} exists and was not written by stsgen "
-                    "(use --force to replace it)"
-                )
-            if recorded != _digest(target.read_bytes()):
-                raise OutputError(
-                    f"--output-dir: {target} was edited since stsgen wrote it "
-                    "(use --force to replace it)"
-                )
+        _check_target(root, directory, name, contents[name], ledger, secrets, force)
 
+    # Files of an earlier render that this one no longer produces go, unless edited.
+    stale: list[Path] = []
+    kept: list[tuple[Path, str]] = []
+    still_known = {}
+    for name in sorted(set(ledger) - set(files)):
+        path = root / name
+        if not path.is_file() or path.is_symlink():
+            continue
+        if force:
+            stale.append(path)
+        elif _digest(path.read_bytes()) != ledger[name]:
+            kept.append((path, "it was edited since stsgen wrote it"))
+        elif name.startswith("secret-"):
+            # The only copy of generated passwords: kept, and still stsgen's.
+            kept.append((path, "it holds credentials"))
+            still_known[name] = ledger[name]
+        else:
+            stale.append(path)
+    ledger = {name: _digest(data) for name, data in contents.items()}
+    ledger.update(still_known)
+    contents[LEDGER_NAME] = (
+        json.dumps(dict(sorted(ledger.items())), indent=2) + "\n"
+    ).encode()
+
+    created = not root.exists()
     try:
         root.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(
             f"--output-dir: cannot create {directory}: {exc.strerror}"
         ) from None
-    written = []
-    for name, content in files.items():
-        data = content.encode("utf-8")
-        _write_atomically(root / name, data)
-        ledger[name] = _digest(data)
-        written.append(root / name)
+    try:
+        staged = _stage(root, contents, secrets)
+    except OutputError:
+        if created:
+            root.rmdir()  # empty again: _stage removed its temporaries
+        raise
+    # Replacing a file in its own folder needs no space and does not fail on a
+    # folder stsgen could write to a moment ago; the ledger goes last.
+    for name, temporary in staged.items():
+        os.replace(temporary, root / name)
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return Written([root / name for name in files], kept)
 
-    # Files of an earlier render that this one no longer produces go, unless edited.
-    for name in sorted(set(ledger) - set(files)):
-        stale = root / name
-        if stale.is_file() and not stale.is_symlink():
-            if _digest(stale.read_bytes()) == ledger[name] or force:
-                stale.unlink()
-        del ledger[name]
 
-    ledger_text = json.dumps(dict(sorted(ledger.items())), indent=2) + "\n"
-    _write_atomically(root / LEDGER_NAME, ledger_text.encode("utf-8"))
-    return written
+def _check_target(
+    root: Path,
+    directory: Path,
+    name: str,
+    data: bytes,
+    ledger: dict[str, str],
+    secrets: set[str],
+    force: bool,
+) -> None:
+    target = root / name
+    if target.is_symlink() or (target.exists() and not target.is_file()):
+        raise OutputError(f"--output-dir: {target} is not a regular file")
+    if target.resolve().parent != root:
+        raise OutputError(f"--output-dir: {name} would be written outside {directory}")
+    if not target.exists() or force:
+        return
+    recorded = ledger.get(name)
+    if recorded is None:
+        raise OutputError(
+            f"--output-dir: {target} exists and was not written by stsgen "
+            "(use --force to replace it)"
+        )
+    current = target.read_bytes()
+    if recorded != _digest(current):
+        raise OutputError(
+            f"--output-dir: {target} was edited since stsgen wrote it "
+            "(use --force to replace it)"
+        )
+    if name in secrets and current != data:
+        raise OutputError(
+            f"--output-dir: {target} holds the credentials of an earlier render, "
+            "which running pods may use; new ones would lock them out of their "
+            "data (use --force to replace it)"
+        )
+
+
+def _stage(root: Path, contents: dict[str, bytes], secrets: set[str]) -> dict[str, str]:
+    """Write each content to a temporary file in ``root``; return them by target.
+
+    Secrets are readable by their owner alone; other files get the usual mode,
+    0666 less the umask. On a failure no temporary is left behind.
+    """
+    umask = os.umask(0)
+    os.umask(umask)
+    staged: dict[str, str] = {}
+    try:
+        for name, data in contents.items():
+            handle, staged[name] = tempfile.mkstemp(dir=root, prefix=f".{name}.")
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(data)
+                stream.flush()
+                os.fsync(stream.fileno())
+            os.chmod(staged[name], 0o600 if name in secrets else 0o666 & ~umask)
+    except OSError as exc:
+        for temporary in staged.values():
+            Path(temporary).unlink(missing_ok=True)
+        raise OutputError(
+            f"--output-dir: cannot write {root / name}: {exc.strerror}"
+        ) from None
+    return staged
 
 
 def _read_ledger(root: Path) -> dict[str, str]:
@@ -145,17 +223,3 @@ def _read_ledger(root: Path) -> dict[str, str]:
 
 def _digest(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
-
-
-def _write_atomically(target: Path, data: bytes) -> None:
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

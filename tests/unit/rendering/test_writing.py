@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -119,3 +120,83 @@ def test_refuses_a_symlink_target(tmp_path: Path) -> None:
     with pytest.raises(OutputError, match="not a regular file"):
         write_output_dir(out, [document("Service", "a")], force=True)
     assert outside.read_text() == "keep\n"
+
+
+def secret(password: str) -> RenderedDocument:
+    text = (
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: auth\n"
+        f"stringData:\n  password: {password}\n"
+    )
+    return RenderedDocument("demo/s.yaml.j2", text, next(iter_documents(text, "s")))
+
+
+def test_a_full_disk_changes_nothing(tmp_path: Path, monkeypatch) -> None:
+    out = tmp_path / "out"
+    write_output_dir(out, [document("Service", "a")])
+    before = {path.name: path.read_bytes() for path in out.iterdir()}
+    real_fsync, calls = os.fsync, []
+
+    def fsync(fd: int) -> None:
+        calls.append(fd)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        real_fsync(fd)
+
+    monkeypatch.setattr("stsgen.rendering.writing.os.fsync", fsync)
+    with pytest.raises(OutputError, match="No space left on device"):
+        write_output_dir(out, [document("Service", "b"), document("ConfigMap", "c")])
+    fresh = tmp_path / "fresh"
+    calls.clear()
+    with pytest.raises(OutputError, match="No space left on device"):
+        write_output_dir(fresh, [document("Service", "b")])
+
+    assert {path.name: path.read_bytes() for path in out.iterdir()} == before
+    assert not fresh.exists()  # the folder it made is gone again
+
+
+def test_secrets_are_private_and_other_files_follow_the_umask(tmp_path: Path) -> None:
+    old = os.umask(0o027)
+    try:
+        write_output_dir(tmp_path, [document("Service", "a"), secret("x")])
+    finally:
+        os.umask(old)
+
+    assert (tmp_path / "secret-auth.yaml").stat().st_mode & 0o777 == 0o600
+    assert (tmp_path / "service-a.yaml").stat().st_mode & 0o777 == 0o640
+
+
+def test_new_credentials_do_not_replace_old_ones_without_force(tmp_path: Path) -> None:
+    write_output_dir(tmp_path, [secret("first")])
+
+    with pytest.raises(OutputError, match="holds the credentials of an earlier"):
+        write_output_dir(tmp_path, [secret("second")])
+    write_output_dir(tmp_path, [secret("first")])  # the same content: no harm
+
+    assert "first" in (tmp_path / "secret-auth.yaml").read_text()
+    write_output_dir(tmp_path, [secret("second")], force=True)
+    assert "second" in (tmp_path / "secret-auth.yaml").read_text()
+
+
+def test_files_a_render_no_longer_makes_go_unless_edited_or_secret(
+    tmp_path: Path,
+) -> None:
+    write_output_dir(tmp_path, [document("Service", "a"), document("Service", "b")])
+    write_output_dir(tmp_path, [document("Service", "a"), secret("x")])
+    edited = tmp_path / "service-b.yaml"
+    assert not edited.exists()
+    write_output_dir(tmp_path, [document("Service", "a"), document("Service", "b")])
+    edited.write_text(edited.read_text() + "# mine\n")
+
+    written = write_output_dir(tmp_path, [document("Service", "c")])
+
+    assert [path.name for path, _ in written.kept] == [
+        "secret-auth.yaml",
+        "service-b.yaml",
+    ]
+    assert not (tmp_path / "service-a.yaml").exists()
+    ledger = json.loads((tmp_path / LEDGER_NAME).read_text())
+    assert "secret-auth.yaml" in ledger and "service-b.yaml" not in ledger
+    assert written.paths == [
+        tmp_path / "service-c.yaml",
+        tmp_path / "kustomization.yaml",
+    ]
