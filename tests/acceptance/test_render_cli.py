@@ -320,3 +320,46 @@ def test_a_full_output_is_one_line_and_exit_2() -> None:
 
     assert completed.returncode == 2
     assert completed.stderr == "stsgen: error: output: No space left on device\n"
+
+
+def claim_specs(run) -> list[dict]:
+    (statefulset,) = [
+        d for d in yaml.safe_load_all(run.stdout) if d["kind"] == "StatefulSet"
+    ]
+    return [claim["spec"] for claim in statefulset["spec"]["volumeClaimTemplates"]]
+
+
+@pytest.mark.parametrize("blueprint", ["statefulset", "mysql"])
+@pytest.mark.parametrize(
+    ("flag", "expected"), [("-", ""), ("", None), ("fast", "fast")]
+)
+def test_storage_class_dash_means_none_as_in_helm_charts(
+    blueprint: str, flag: str, expected: str | None
+) -> None:
+    # "" leaves the field out (the cluster's default class); "-" writes
+    # storageClassName: "", which binds only PersistentVolumes without a class.
+    run = run_cli("render", blueprint, "--storage-class", flag)
+
+    assert run.code == 0, run
+    assert [spec.get("storageClassName") for spec in claim_specs(run)] == [expected]
+
+
+@pytest.mark.parametrize(
+    ("sets", "message"),
+    [
+        (
+            "updateStrategy.type=OnDelete,updateStrategy.partition=2",
+            "updateStrategy: partition and maxUnavailable apply to RollingUpdate only",
+        ),
+        (
+            "volumeClaimTemplates[1].name=myappdata,volumeClaimTemplates[1].mountPath=/b",
+            "volumeClaimTemplates: name myappdata is given twice",
+        ),
+    ],
+)
+def test_values_a_schema_cannot_express_are_refused(sets: str, message: str) -> None:
+    run = run_cli("render", "statefulset", "--set", sets)
+
+    assert run.code == 2, run
+    assert run.stdout == ""
+    assert run.stderr.startswith(f"stsgen: error: values: {message}")

@@ -57,7 +57,10 @@ def render(
     image: Annotated[str | None, typer.Option("--image", help="Main image.")] = None,
     storage_class: Annotated[
         str | None,
-        typer.Option("--storage-class", help="StorageClass of the claims."),
+        typer.Option(
+            "--storage-class",
+            help="StorageClass of the claims (empty: the default class; -: none).",
+        ),
     ] = None,
     storage_size: Annotated[
         str | None,

@@ -33,14 +33,18 @@ overrides = st.fixed_dictionaries(
         "name": label,
         "replicas": st.integers(0, 50),
         "podManagementPolicy": st.sampled_from(["OrderedReady", "Parallel"]),
-        "updateStrategy": st.fixed_dictionaries(
-            {
-                "type": st.sampled_from(["RollingUpdate", "OnDelete"]),
-                "partition": st.integers(0, 10),
-                "maxUnavailable": st.one_of(
-                    st.none(), st.integers(1, 5), st.sampled_from(["50%", "100%"])
-                ),
-            }
+        "updateStrategy": st.one_of(
+            st.fixed_dictionaries(
+                {
+                    "type": st.just("RollingUpdate"),
+                    "partition": st.integers(0, 10),
+                    "maxUnavailable": st.one_of(
+                        st.none(), st.integers(1, 5), st.sampled_from(["50%", "100%"])
+                    ),
+                }
+            ),
+            # partition and maxUnavailable belong to RollingUpdate alone.
+            st.just({"type": "OnDelete", "partition": 0, "maxUnavailable": None}),
         ),
         "selectorLabels": st.dictionaries(label, label, max_size=3),
         "labels": st.dictionaries(

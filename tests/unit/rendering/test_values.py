@@ -130,7 +130,7 @@ def test_precedence_defaults_files_set_then_flags(tmp_path) -> None:
             ),
         ),
         ("name=Web", 'values: name: "Web" is not a DNS-1123 label'),
-        ("storage.size=10Gb", 'values: storage.size: "10Gb" is not a size'),
+        ("storage.size=10Gb", 'values: storage.size: "10Gb" is not a quantity'),
         ("updateStrategy.maxUnavailable=0", "values: updateStrategy.maxUnavailable: 0"),
         (
             "ports[0].name=a-very-long-port-name",
