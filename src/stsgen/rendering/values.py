@@ -142,14 +142,20 @@ def merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
 def parse_set(text: str, as_string: bool = False) -> list[tuple[list[str | int], Any]]:
     """Parse ``a.b=1,c[0].d=x,e={p,q}`` into (path, typed value) pairs, as Helm does."""
     pairs = []
-    for item in _split_unescaped(text, ",", respect_braces=True):
+    items = _split_unescaped(text, ",", respect_braces=True)
+    for position, item in enumerate(items):
         if not item:
+            # Helm ignores an empty --set and one trailing comma, nothing else.
+            if text and position < len(items) - 1:
+                raise ValuesError(f"--set {text!r}: an empty pair before a ','")
             continue
         key, sep, raw = _partition_unescaped(item, "=")
         if not sep:
             raise ValuesError(f"--set {text!r}: {item!r} has no '=value'")
         path = parse_key(key)
-        if raw.startswith("{") and raw.endswith("}"):
+        if raw.startswith("{") and not raw.endswith("}"):
+            raise ValuesError(f"--set {text!r}: the list {raw!r} has no closing '}}'")
+        if raw.startswith("{"):
             value: Any = [
                 _typed(_unescape(part), as_string)
                 for part in _split_unescaped(raw[1:-1], ",")

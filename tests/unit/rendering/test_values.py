@@ -51,6 +51,11 @@ def test_parse_set_types_values_like_helm(text: str, expected: list) -> None:
     assert parse_set(text) == expected
 
 
+def test_an_empty_set_and_one_trailing_comma_are_nothing_as_in_helm() -> None:
+    assert parse_set("") == []
+    assert parse_set("a=1,") == [(["a"], 1)]
+
+
 def test_set_string_keeps_every_value_a_string() -> None:
     assert parse_set("a=1,b=true", as_string=True) == [(["a"], "1"), (["b"], "true")]
 
@@ -63,6 +68,9 @@ def test_set_string_keeps_every_value_a_string() -> None:
         (".a=1", "empty name"),
         ("a[99999999]=1", "is over"),
         ("a[1=2", "cannot read"),
+        (",", "an empty pair before a ','"),
+        ("a=1,,b=2", "an empty pair before a ','"),
+        ("a={x,y", "has no closing '}'"),
     ],
 )
 def test_parse_set_rejects_bad_syntax(text: str, message: str) -> None:
