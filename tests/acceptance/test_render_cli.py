@@ -363,3 +363,17 @@ def test_values_a_schema_cannot_express_are_refused(sets: str, message: str) -> 
     assert run.code == 2, run
     assert run.stdout == ""
     assert run.stderr.startswith(f"stsgen: error: values: {message}")
+
+
+@pytest.mark.parametrize("blueprint", ["statefulset", "mysql"])
+def test_a_service_name_starting_with_a_digit_warns_about_older_clusters(
+    blueprint: str,
+) -> None:
+    run = run_cli("render", blueprint, "--name", "1abc")
+    older = run_cli(
+        "render", blueprint, "--name", "1abc", "--kubernetes-version", "1.35"
+    )
+
+    assert run.code == 0, run
+    assert "accepts only from 1.36 (RelaxedServiceNameValidation)" in run.stderr
+    assert older.code == 1 and "is not a DNS-1035 label" in older.stderr
