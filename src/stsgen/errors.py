@@ -26,6 +26,10 @@ class BlueprintNotFoundError(UsageError):
     """Raised when no bundled blueprint has the requested name."""
 
 
+class BlueprintError(UsageError):
+    """Raised when a blueprint folder given as a path cannot be used."""
+
+
 class ValuesError(UsageError):
     """Raised when values files, --set expressions or the merged values are invalid."""
 

@@ -377,3 +377,87 @@ def test_a_service_name_starting_with_a_digit_warns_about_older_clusters(
     assert run.code == 0, run
     assert "accepts only from 1.36 (RelaxedServiceNameValidation)" in run.stderr
     assert older.code == 1 and "is not a DNS-1035 label" in older.stderr
+
+
+def copy_blueprint(tmp_path: Path, name: str) -> Path:
+    """The bundled statefulset blueprint copied to ``tmp_path/name``, its imports
+    renamed to match."""
+    import shutil
+
+    folder = tmp_path / name
+    shutil.copytree(REPO / "templates" / "statefulset", folder)
+    for template in folder.glob("*.j2"):
+        text = template.read_text(encoding="utf-8")
+        template.write_text(
+            text.replace('"statefulset/', f'"{name}/'), encoding="utf-8"
+        )
+    return folder
+
+
+def test_a_blueprint_folder_of_ones_own_renders_by_path(tmp_path: Path) -> None:
+    copy_blueprint(tmp_path, "web")
+
+    own = run_command("render", "./web", "--replicas", "2", cwd=tmp_path)
+    bundled = run_command("render", "statefulset", "--replicas", "2")
+
+    assert own.code == 0, own
+    assert own.stdout == bundled.stdout.replace(
+        "# Source: statefulset/", "# Source: web/"
+    )
+    assert run_command("values", "./web", cwd=tmp_path).stdout.startswith("# Default")
+
+
+@pytest.mark.parametrize(
+    ("template", "change", "code", "message"),
+    [
+        (
+            "service.yaml.j2",
+            ("kind: Service\n", ""),
+            1,
+            "service.yaml.j2: rendered line",
+        ),
+        (
+            "service.yaml.j2",
+            ("clusterIP: None\n", "clusterIP: None\n  x: [\n"),
+            1,
+            "not valid YAML",
+        ),
+        (
+            "statefulset.yaml.j2",
+            ("values.replicas }}", "values.replicaz }}"),
+            1,
+            "has no attribute 'replicaz'",
+        ),
+        ("service.yaml.j2", ('"web/_helpers.j2"', '"web/_gone.j2"'), 2, "is missing"),
+        ("values.schema.json", ("{", "{{"), 2, "values.schema.json is unreadable"),
+        ("blueprint.yaml", ("description", "summary"), 2, "has no description"),
+    ],
+)
+def test_faults_of_a_blueprint_folder_are_one_line_naming_the_file(
+    tmp_path: Path, template: str, change: tuple[str, str], code: int, message: str
+) -> None:
+    folder = copy_blueprint(tmp_path, "web")
+    path = folder / template
+    path.write_text(path.read_text().replace(*change, 1))
+
+    run = run_command("render", "./web", cwd=tmp_path)
+
+    assert run.code == code, run
+    assert run.stdout == ""
+    assert run.stderr.count("\n") == 1 and message in run.stderr
+    assert run.stderr.startswith("stsgen: error: web/")
+
+
+def test_a_path_that_is_no_blueprint_is_a_usage_error(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+
+    missing = run_command("render", "./nowhere", cwd=tmp_path)
+    empty = run_command("render", "./empty", cwd=tmp_path)
+
+    assert (missing.code, empty.code) == (2, 2)
+    assert (
+        missing.stderr == "stsgen: error: blueprint folder ./nowhere does not exist\n"
+    )
+    assert empty.stderr == (
+        "stsgen: error: ./empty is not a blueprint: it has no blueprint.yaml\n"
+    )

@@ -18,7 +18,10 @@ def list_blueprints() -> None:
 
 def show_values(
     blueprint: Annotated[
-        str, typer.Argument(help="Blueprint name (see `stsgen list`).")
+        str,
+        typer.Argument(
+            help="Blueprint name (see `stsgen list`), or the path of a blueprint folder."
+        ),
     ],
 ) -> None:
     """Print a blueprint's default values with their comments, like `helm show values`."""

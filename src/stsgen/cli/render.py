@@ -18,7 +18,10 @@ class RenderFormat(str, Enum):
 
 def render(
     blueprint: Annotated[
-        str, typer.Argument(help="Blueprint name (see `stsgen list`).")
+        str,
+        typer.Argument(
+            help="Blueprint name (see `stsgen list`), or the path of a blueprint folder."
+        ),
     ],
     values_files: Annotated[
         list[str] | None,

@@ -8,12 +8,18 @@ defaults), ``values.schema.json`` and one Jinja2 template per Kubernetes kind.
 from __future__ import annotations
 
 import difflib
+import os
 from pathlib import Path
 from typing import NamedTuple
 
 import yaml
 
-from stsgen.errors import BlueprintNotFoundError, BrokenInstallError
+from stsgen.errors import (
+    BlueprintError,
+    BlueprintNotFoundError,
+    BrokenInstallError,
+    StsgenError,
+)
 from stsgen.resources import data_dir
 
 TEMPLATE_SUFFIX = ".yaml.j2"
@@ -25,6 +31,12 @@ class Blueprint(NamedTuple):
     description: str
     # Dedicated CLI flag (without dashes) -> dotted value path it sets.
     flags: dict[str, str]
+    # False for a folder given as a path: then its faults are the user's to fix.
+    bundled: bool = True
+
+    def fault(self, message: str) -> StsgenError:
+        """The error for a fault in the blueprint's own files."""
+        return BrokenInstallError(message) if self.bundled else BlueprintError(message)
 
     @property
     def values_file(self) -> Path:
@@ -58,7 +70,11 @@ def list_blueprints() -> list[Blueprint]:
 
 
 def find_blueprint(name: str) -> Blueprint:
-    """Return the blueprint called ``name`` or raise with the names that exist."""
+    """Return the bundled blueprint called ``name``, or the blueprint folder at
+    ``name`` when it is a path (it holds a ``/``, as ``./web`` does); raise with
+    the names that exist."""
+    if "/" in name or os.sep in name:
+        return _load_local_blueprint(name)
     path = templates_root() / name
     if name and "/" not in name and (path / "blueprint.yaml").is_file():
         return load_blueprint(path)
@@ -70,22 +86,37 @@ def find_blueprint(name: str) -> Blueprint:
     )
 
 
-def load_blueprint(path: Path) -> Blueprint:
+def _load_local_blueprint(given: str) -> Blueprint:
+    path = Path(given)
+    if not path.is_dir():
+        raise BlueprintError(f"blueprint folder {given} does not exist")
+    if not (path / "blueprint.yaml").is_file():
+        raise BlueprintError(f"{given} is not a blueprint: it has no blueprint.yaml")
+    return load_blueprint(path.resolve(), bundled=False)
+
+
+def load_blueprint(path: Path, bundled: bool = True) -> Blueprint:
+    error = BrokenInstallError if bundled else BlueprintError
     try:
         text = (path / "blueprint.yaml").read_text(encoding="utf-8")
         meta = yaml.load(text, Loader=yaml.CSafeLoader)
-    except (OSError, yaml.YAMLError) as exc:
-        raise BrokenInstallError(
-            f"{path.name}/blueprint.yaml is unreadable: {exc}"
-        ) from None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        reason = " ".join(str(exc).split())
+        raise error(f"{path.name}/blueprint.yaml is unreadable: {reason}") from None
     if not isinstance(meta, dict) or not isinstance(meta.get("description"), str):
-        raise BrokenInstallError(f"{path.name}/blueprint.yaml has no description")
+        raise error(f"{path.name}/blueprint.yaml has no description")
+    flags = meta.get("flags") or {}
+    if not isinstance(flags, dict) or not all(
+        isinstance(key, str) and isinstance(value, str) for key, value in flags.items()
+    ):
+        raise error(f"{path.name}/blueprint.yaml: flags must map flag names to paths")
     for required in ("values.yaml", "values.schema.json"):
         if not (path / required).is_file():
-            raise BrokenInstallError(f"blueprint {path.name} has no {required}")
+            raise error(f"blueprint {path.name} has no {required}")
     return Blueprint(
         name=path.name,
         path=path,
         description=meta["description"].strip(),
-        flags=dict(meta.get("flags") or {}),
+        flags=dict(flags),
+        bundled=bundled,
     )

@@ -22,7 +22,7 @@ import jinja2
 import yaml
 
 from stsgen.documents import Document, DocumentError, iter_documents, resolve_plain
-from stsgen.errors import BrokenInstallError, TemplateError, ValuesError
+from stsgen.errors import TemplateError, ValuesError
 from stsgen.rendering.blueprints import Blueprint
 
 log = logging.getLogger(__name__)
@@ -131,7 +131,7 @@ def render_blueprint(
     rendered: list[RenderedDocument] = []
     for name in blueprint.template_names():
         log.info("rendering %s", name)
-        text = _render_template(environment, root, name, context)
+        text = _render_template(environment, blueprint, name, context)
         rendered.extend(_parse_output(name, text, first_index=len(rendered)))
 
     rendered.sort(key=_output_rank)
@@ -158,14 +158,18 @@ def _output_rank(document: RenderedDocument) -> tuple[int, str, int]:
 
 
 def _render_template(
-    environment: jinja2.Environment, root: Path, name: str, context: dict[str, Any]
+    environment: jinja2.Environment,
+    blueprint: Blueprint,
+    name: str,
+    context: dict[str, Any],
 ) -> str:
+    root = blueprint.path.parent
     try:
         return environment.get_template(name).render(context)
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(f"{exc.name or name}:{exc.lineno}: {exc.message}") from None
     except jinja2.TemplateNotFound as exc:
-        raise BrokenInstallError(f"{name}: template {exc.name} is missing") from None
+        raise blueprint.fault(f"{name}: template {exc.name} is missing") from None
     except jinja2.UndefinedError as exc:
         raise TemplateError(
             f"{_template_position(root, name)}: {exc.message}"

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 from stsgen.documents import DocumentError, iter_documents
-from stsgen.errors import BrokenInstallError, ValuesError
+from stsgen.errors import ValuesError
 from stsgen.rendering.blueprints import Blueprint
 
 # Guards a `--set a[100000]=x` from allocating a huge list, as Helm does.
@@ -55,7 +55,7 @@ def load_values(
             raise ValuesError(f"blueprint {blueprint.name} has no --{flag} option")
         assign(values, parse_key(target), value)
 
-    check_values(values, _read_schema(blueprint))
+    check_values(values, _read_schema(blueprint), blueprint)
     return values
 
 
@@ -64,7 +64,7 @@ def _read_defaults(blueprint: Blueprint) -> dict[str, Any]:
         text = blueprint.values_file.read_text(encoding="utf-8")
         documents = list(iter_documents(text, f"{blueprint.name}/values.yaml"))
     except (OSError, UnicodeDecodeError, DocumentError) as exc:
-        raise BrokenInstallError(
+        raise blueprint.fault(
             f"{blueprint.name}/values.yaml is unreadable: {exc}"
         ) from None
     data = documents[0].data if documents else None
@@ -75,7 +75,7 @@ def _read_schema(blueprint: Blueprint) -> dict[str, Any]:
     try:
         return json.loads(blueprint.schema_file.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise BrokenInstallError(
+        raise blueprint.fault(
             f"{blueprint.name}/values.schema.json is unreadable: {exc}"
         ) from None
 
@@ -305,15 +305,17 @@ def _unescape(text: str) -> str:
 # Schema check ----------------------------------------------------------------------
 
 
-def check_values(values: dict[str, Any], schema: dict[str, Any]) -> None:
+def check_values(
+    values: dict[str, Any], schema: dict[str, Any], blueprint: Blueprint
+) -> None:
     """Raise ValuesError naming the first value that breaks the blueprint's schema."""
     import jsonschema_rs
 
     try:
         validator = jsonschema_rs.validator_for(schema)
     except (ValueError, jsonschema_rs.ValidationError) as exc:
-        raise BrokenInstallError(
-            f"values.schema.json is not a valid schema: {exc}"
+        raise blueprint.fault(
+            f"{blueprint.name}/values.schema.json is not a valid schema: {exc}"
         ) from None
     try:
         errors = sorted(
