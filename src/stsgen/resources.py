@@ -19,3 +19,10 @@ def data_dir(name: str) -> Path:
         if candidate.is_dir():
             return candidate
     raise BrokenInstallError(f"stsgen is installed without its {name}/ folder")
+
+
+def wheel_data_dir(name: str) -> Path | None:
+    """Return ``stsgen/_data/<name>`` if this installation has it: data that only
+    a built wheel carries, such as the compiled templates."""
+    candidate = _PACKAGE_DIR / "_data" / name
+    return candidate if candidate.is_dir() else None

@@ -461,3 +461,13 @@ def test_a_path_that_is_no_blueprint_is_a_usage_error(tmp_path: Path) -> None:
     assert empty.stderr == (
         "stsgen: error: ./empty is not a blueprint: it has no blueprint.yaml\n"
     )
+
+
+def test_an_installed_wheel_carries_its_templates_compiled() -> None:
+    from stsgen.rendering.engine import compiled_templates
+    from stsgen.resources import wheel_data_dir
+
+    if wheel_data_dir("templates") is None:
+        pytest.skip("an editable install compiles its templates as they change")
+    # Built with the Jinja2 that is installed: pip builds and installs in one go.
+    assert compiled_templates() is not None

@@ -24,6 +24,7 @@ import yaml
 from stsgen.documents import Document, DocumentError, iter_documents, resolve_plain
 from stsgen.errors import TemplateError, ValuesError
 from stsgen.rendering.blueprints import Blueprint
+from stsgen.resources import wheel_data_dir
 
 log = logging.getLogger(__name__)
 
@@ -93,11 +94,22 @@ class Rendering(NamedTuple):
     warnings: list[str]
 
 
-def build_environment(root: Path, warnings: list[str]) -> jinja2.Environment:
-    """The Jinja2 environment for the blueprints under ``root``."""
+def build_environment(
+    root: Path, warnings: list[str], compiled: Path | None = None, cache: bool = True
+) -> jinja2.Environment:
+    """The Jinja2 environment for the blueprints under ``root``.
+
+    ``compiled`` is a folder of the same templates compiled ahead of time (see
+    compile_templates), tried before the template files themselves; otherwise
+    compiled templates are kept in the user's cache folder, unless ``cache`` is
+    False.
+    """
+    loader: jinja2.BaseLoader = jinja2.FileSystemLoader(str(root))
+    if compiled is not None:
+        loader = jinja2.ChoiceLoader([jinja2.ModuleLoader(str(compiled)), loader])
     environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(root)),
-        bytecode_cache=_bytecode_cache(),
+        loader=loader,
+        bytecode_cache=_bytecode_cache() if cache and compiled is None else None,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -121,7 +133,8 @@ def render_blueprint(
     """Render every template of ``blueprint`` with ``values`` and parse the output."""
     warnings: list[str] = []
     root = blueprint.path.parent
-    environment = build_environment(root, warnings)
+    compiled = compiled_templates() if blueprint.bundled else None
+    environment = build_environment(root, warnings, compiled)
     context = {
         "values": values,
         "blueprint": blueprint.name,
@@ -244,6 +257,37 @@ def _check_object(name: str, document: Document) -> None:
     metadata = data.get("metadata")
     if not isinstance(metadata, dict) or not isinstance(metadata.get("name"), str):
         raise TemplateError(f"{where}: {data['kind']} has no metadata.name")
+
+
+# The files of a blueprint folder that are data, not templates.
+BLUEPRINT_FILES = ("blueprint.yaml", "values.yaml", "values.schema.json")
+
+
+def compile_templates(root: Path, target: Path) -> None:
+    """Compile every template under ``root`` into Python modules in ``target``.
+
+    The wheel build does this for the bundled blueprints (hatch_build.py), so that
+    a first render imports them rather than compiling them: compiling is the
+    largest part of a render's own start-up.
+    """
+    environment = build_environment(root, [], cache=False)
+    environment.compile_templates(
+        str(target),
+        zip=None,
+        filter_func=lambda name: name.rpartition("/")[2] not in BLUEPRINT_FILES,
+        ignore_errors=False,
+    )
+
+
+def compiled_templates() -> Path | None:
+    """The bundled templates compiled for the Jinja2 installed, if the wheel has
+    them: compiled code is only good for the Jinja2 version that wrote it."""
+    version = getattr(jinja2, "__version__", None)
+    folder = wheel_data_dir("compiled")
+    if version is None or folder is None:
+        return None
+    candidate = folder / f"jinja-{version}"
+    return candidate if candidate.is_dir() else None
 
 
 def _bytecode_cache() -> jinja2.BytecodeCache | None:

@@ -189,3 +189,60 @@ def test_names_that_yaml_reads_as_other_types_render_as_strings(name: str) -> No
     assert statefulset["spec"]["volumeClaimTemplates"][0]["metadata"]["name"] == name
     if name[0].isalpha():
         assert by_kind["Service"]["spec"]["ports"][0]["targetPort"] == name
+
+
+@pytest.mark.parametrize(
+    ("blueprint", "sets"),
+    [
+        ("statefulset", []),
+        ("statefulset", ["podAntiAffinity=hard", "updateStrategy.type=OnDelete"]),
+        ("mysql", []),
+        ("mysql", ["replicas=1", "auth.existingSecret=db-auth"]),
+    ],
+)
+def test_compiled_templates_render_the_same_bytes(
+    tmp_path: Path, monkeypatch, blueprint: str, sets: list[str]
+) -> None:
+    from stsgen.rendering import engine
+    from stsgen.rendering.blueprints import templates_root
+    from stsgen.rendering.values import SetExpression
+
+    found = find_blueprint(blueprint)
+    values = load_values(found, sets=[SetExpression(text) for text in sets])
+    from_files = render_blueprint(found, values)
+    engine.compile_templates(templates_root(), tmp_path)
+    monkeypatch.setattr(engine, "compiled_templates", lambda: tmp_path)
+    # A template read from its file would fail: only the compiled modules are used.
+    monkeypatch.setattr(engine, "_bytecode_cache", lambda: None)
+    monkeypatch.setattr(
+        engine.jinja2.FileSystemLoader,
+        "get_source",
+        lambda *args: pytest.fail("a template was read from its file"),
+    )
+    compiled = render_blueprint(found, values)
+
+    assert [doc.text for doc in compiled.documents] == [
+        doc.text for doc in from_files.documents
+    ]
+    assert compiled.warnings == from_files.warnings
+    templates = [
+        path
+        for path in templates_root().rglob("*")
+        if path.is_file() and path.name not in engine.BLUEPRINT_FILES
+    ]
+    assert len(list(tmp_path.glob("tmpl_*.py"))) == len(templates)
+
+
+def test_compiled_templates_are_used_only_under_their_jinja_version(
+    tmp_path: Path, monkeypatch
+) -> None:
+    from stsgen.rendering import engine
+
+    (tmp_path / "compiled" / f"jinja-{engine.jinja2.__version__}").mkdir(parents=True)
+    monkeypatch.setattr(engine, "wheel_data_dir", lambda name: tmp_path / name)
+
+    assert engine.compiled_templates() == (
+        tmp_path / "compiled" / f"jinja-{engine.jinja2.__version__}"
+    )
+    monkeypatch.setattr(engine.jinja2, "__version__", "0.0.0")
+    assert engine.compiled_templates() is None
