@@ -104,10 +104,11 @@ def _key_text(node: yaml.Node) -> str:
     return ""
 
 
-# Plain scalars that go-yaml v2 (the decoder behind sigs.k8s.io/yaml, which the
-# API server and kubectl use) reads as something other than a string. It differs
-# from PyYAML's YAML 1.1 in a few places: `y` and `n` are booleans, `0o17` and
-# `0X1F` are integers, `1:30` (base 60) and `1e3` stay strings, `09` is a float.
+# Plain scalars that sigs.k8s.io/yaml's copy of go-yaml v2 (behind kubectl, Helm
+# and the API server) reads as something other than a string. It differs from
+# PyYAML's YAML 1.1 in a few places: `y` and `n` are booleans, `0o17` and `0X1F`
+# are integers, `1e3` and `1.` are numbers, `1:30` (base 60) stays a string, and
+# `09` is a float.
 _GO_WORDS: dict[str, Any] = {
     **dict.fromkeys(["y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE"], True),
     **dict.fromkeys(["on", "On", "ON"], True),
@@ -123,27 +124,35 @@ _GO_INT = re.compile(
     r"[-+]?(?:0[xX][0-9a-fA-F]+|0[bB][01]+|0[oO][0-7]+|0[0-7]*|[1-9][0-9]*)"
 )
 _GO_OCTAL = re.compile(r"[-+]?0[0-7]+")
-# go-yaml's yamlStyleFloat: an exponent needs its sign.
-_GO_FLOAT = re.compile(r"[-+]?[0-9]*\.?[0-9]+(?:[eE][-+][0-9]+)?")
+# go-yaml's yamlStyleFloat (goyaml.v2/resolve.go): the exponent's sign is optional.
+_GO_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
 # What strconv.ParseFloat accepts of a scalar starting with ".".
 _GO_DOT_FLOAT = re.compile(r"\.[0-9]+(?:[eE][-+]?[0-9]+)?")
+# Python refuses to read longer integers (sys.get_int_max_str_digits).
+_MAX_INT_DIGITS = 4000
 
 
 def resolve_plain(text: str) -> Any:
-    """Return a plain (unquoted) scalar's value as the API server reads it.
+    """Return a plain (unquoted) scalar's value as the API server receives it.
 
     Timestamps stay strings: go-yaml hands them over as the original text when it
-    decodes into untyped data, as sigs.k8s.io/yaml does.
+    decodes into untyped data, as sigs.k8s.io/yaml does. Floats without a
+    fraction below 1e21 are integers, as Go's JSON encoder writes them on the way
+    to the server (Helm templates see ``1.0`` as ``1`` for the same reason).
     """
     if text in _GO_WORDS:
         return _GO_WORDS[text]
     first = text[0]
     if first == ".":
-        return float(text) if _GO_DOT_FLOAT.fullmatch(text) else text
+        return _go_float(float(text)) if _GO_DOT_FLOAT.fullmatch(text) else text
     if first not in "+-0123456789":
         return text
     plain = text.replace("_", "")
-    if _GO_INT.fullmatch(plain):
+    beyond_uint = False  # ParseUint's range error: a big integer, if not a float
+    if len(plain) > _MAX_INT_DIGITS:
+        beyond_uint = _GO_INT.fullmatch(plain) is not None and plain[0] not in "+-"
+        number: Any = float("inf")  # far past any field's range, whatever its type
+    elif _GO_INT.fullmatch(plain):
         if _GO_OCTAL.fullmatch(plain):
             number = int(plain.replace("0", "0o", 1), 0)
         else:
@@ -151,11 +160,22 @@ def resolve_plain(text: str) -> Any:
         # ParseInt, then ParseUint (no sign) for the rest of 64 bits.
         if -(2**63) <= number < 2**63 or (plain[0] not in "+-" and number < 2**64):
             return number
+        beyond_uint = plain[0] not in "+-"
     if _GO_FLOAT.fullmatch(plain):
-        number = float(plain)
-        if abs(number) != float("inf"):  # ParseFloat's range error: not a float
-            return number
+        value = float(plain)
+        if abs(value) != float("inf"):  # ParseFloat's range error: not a float
+            return _go_float(value)
+    if beyond_uint:
+        return number
     return text
+
+
+def _go_float(value: float) -> int | float:
+    """A float as Go's JSON encoder writes it: without a fraction it has none of,
+    below 1e21, so the server reads an integer."""
+    if value.is_integer() and abs(value) < 1e21:
+        return int(value)
+    return value
 
 
 _STR_TAG = "tag:yaml.org,2002:str"

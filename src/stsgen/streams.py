@@ -3,8 +3,9 @@ YAML.
 
 kubectl reads a stream as JSON values when its first character other than white
 space is ``{`` (apimachinery's GuessJSONStream) and as YAML documents otherwise.
-The two differ: ``1e3`` is a number in JSON and a string in YAML, and ``{a: yes}``
-is YAML but not JSON. `stsgen validate` reads its inputs the same way; values
+The two differ: ``{a: yes}`` is YAML (``yes`` is true) but not JSON, tabs may
+indent JSON and not YAML, and JSON escapes such as ``\\ud83d\\ude00`` mean
+nothing to YAML. `stsgen validate` reads its inputs the same way; values
 files and rendered templates are always YAML, as Helm reads them.
 """
 
@@ -75,7 +76,21 @@ def iter_manifests(
 
 
 class _NotJson(ValueError):
-    """A number or constant that Go's JSON decoder refuses."""
+    """A number or constant that Go's JSON decoder refuses; ``token`` is its text."""
+
+    def __init__(self, message: str, token: str) -> None:
+        super().__init__(message)
+        self.token = token
+
+
+def _go_integer(text: str) -> int | float:
+    """A JSON integer: exact within 64 bits, otherwise a float64 as kubectl's
+    decoder makes it."""
+    if len(text) <= _MAX_INT_DIGITS:
+        number = int(text)
+        if -(2**63) <= number < 2**63:
+            return number
+    return _go_number(text)
 
 
 def _go_number(text: str) -> int | float:
@@ -87,17 +102,23 @@ def _go_number(text: str) -> int | float:
     """
     number = float(text)
     if number in (float("inf"), float("-inf")):
-        raise _NotJson(f"number {text} is out of range")
+        raise _NotJson(f"number {text[:20]} is out of range", text)
     if number.is_integer() and abs(number) < 1e21:
         return int(number)
     return number
 
 
 def _no_constant(text: str) -> Any:
-    raise _NotJson(f"{text} is not a JSON value")
+    raise _NotJson(f"{text} is not a JSON value", text)
 
 
-_DECODER = json.JSONDecoder(parse_float=_go_number, parse_constant=_no_constant)
+_DECODER = json.JSONDecoder(
+    parse_float=_go_number, parse_int=_go_integer, parse_constant=_no_constant
+)
+# Python refuses to read longer integers (sys.get_int_max_str_digits).
+_MAX_INT_DIGITS = 4000
+# An escaped UTF-16 surrogate, half of a character outside the BMP or alone.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
 
 def _iter_json_values(text: str, source: str, line_offset: int) -> Iterator[Document]:
@@ -113,8 +134,12 @@ def _iter_json_values(text: str, source: str, line_offset: int) -> Iterator[Docu
                 f"not valid JSON: {exc.msg}", exc.lineno + line_offset, exc.colno
             ) from None
         except _NotJson as exc:
-            line = text.count("\n", 0, position) + 1 + line_offset
-            raise DocumentError(f"not valid JSON: {exc}", line, 1) from None
+            # The decoder does not say where; the token's first place from here on.
+            where = text.find(exc.token, position)
+            where = position if where < 0 else where
+            line = text.count("\n", 0, where) + 1 + line_offset
+            column = where - text.rfind("\n", 0, where)
+            raise DocumentError(f"not valid JSON: {exc}", line, column) from None
         except RecursionError:
             raise DocumentError("JSON nests too deeply to read") from None
         if data is not None:
@@ -134,6 +159,11 @@ def _json_document(
     line_start = text.rfind("\n", 0, start) + 1
     line = text.count("\n", 0, line_start)
     padded = " " * (start - line_start) + text[start:end]
+    if _SURROGATE_ESCAPE.search(padded):
+        # YAML has no surrogate escapes: the same length of a plain one keeps the
+        # places, and a lone surrogate becomes U+FFFD, as Go decodes it.
+        padded = _SURROGATE_ESCAPE.sub(r"\\u003f", padded)
+        data = _replace_lone_surrogates(data)
     try:
         placed = next(iter_documents(padded, source, index, offset + line), None)
     except DocumentError:
@@ -143,3 +173,16 @@ def _json_document(
     return Document(
         source, index, data, placed.node, placed.duplicate_keys, offset + line
     )
+
+
+def _replace_lone_surrogates(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if isinstance(value, list):
+        return [_replace_lone_surrogates(item) for item in value]
+    if isinstance(value, dict):
+        return {
+            _replace_lone_surrogates(key): _replace_lone_surrogates(item)
+            for key, item in value.items()
+        }
+    return value

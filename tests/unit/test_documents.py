@@ -67,8 +67,10 @@ def test_yaml_1_1_values_and_kubernetes_strings() -> None:
         float("inf"), data["yaml11"][11], None, None,
     ]  # fmt: skip
     assert data["yaml11"][11] != data["yaml11"][11]  # NaN
-    # Where go-yaml v2 and PyYAML part ways, the API server's reading wins.
-    assert data["go"] == [15, 31, "1e3", 1000.0, 9.0, "12:30", -16, 1e20, 0.5, "-.NaN"]
+    # Where go-yaml v2 and PyYAML part ways, the API server's reading wins; floats
+    # without a fraction arrive as integers, as Go's JSON encoder writes them.
+    assert data["go"] == [15, 31, 1000, 1000, 9, "12:30", -16, 10**20, 0.5, "-.NaN"]
+    assert [type(value) for value in data["go"][:5]] == [int] * 5
     assert data["stamps"] == ["2024-01-02", "2024-01-02T03:04:05Z"]
     assert data["="] == "="
     assert data["keys"] == {"true": 4, "2": "two", "null": 3, "1.5": "x", "16": 5}
@@ -163,3 +165,13 @@ def test_a_forbidden_character_is_one_line_with_its_place() -> None:
 
     assert caught.value.message == "character #x0007 is not allowed in YAML"
     assert (caught.value.line, caught.value.column) == (6, 5)
+
+
+def test_integers_past_64_bits_resolve_as_go_yaml_resolves_them() -> None:
+    from stsgen.documents import resolve_plain
+
+    assert resolve_plain("99999999999999999999") == 10**20  # a float64, sent as 1e20
+    assert resolve_plain("0x" + "f" * 20) == int("f" * 20, 16)  # a big integer
+    assert resolve_plain("1" * 5000) == float("inf")  # too long even for Python
+    assert resolve_plain("-" + "1" * 5000) == "-" + "1" * 5000  # a string in Go too
+    assert resolve_plain("1e400") == "1e400"

@@ -43,7 +43,7 @@ def test_a_stream_starting_with_a_brace_is_json_and_never_split() -> None:
 
 def test_json_numbers_arrive_as_kubectl_sends_them() -> None:
     # kubectl decodes to float64 and writes back integral values below 1e21 as
-    # integers; YAML would keep 1e3 a string.
+    # integers.
     text = '{"a": 1e3, "b": 1.0, "c": 1.5, "d": -0.0, "e": 1e21, "f": 12}'
 
     (doc,) = iter_manifests(text, "x.json")
@@ -69,7 +69,7 @@ def test_json_values_keep_their_positions_and_duplicate_keys() -> None:
     [
         ('{"a": yes}', "not valid JSON: Expecting value", 1),
         ('{"a": 1}\n---\n{"b": 2}', "not valid JSON: Expecting value", 2),
-        ('{"a":\n NaN}', "not valid JSON: NaN is not a JSON value", 1),
+        ('{"a":\n NaN}', "not valid JSON: NaN is not a JSON value", 2),
         ('{"a": 1e999}', "not valid JSON: number 1e999 is out of range", 1),
         ('{"a": ' + "[" * 100_000, "JSON nests too deeply to read", 0),
     ],
@@ -85,8 +85,29 @@ def test_what_kubectl_cannot_read_as_json_is_a_document_error(
 
 
 def test_later_pieces_and_yaml_streams_are_read_as_yaml() -> None:
-    (piece,) = iter_manifests('{"a": 1e3}', "x.yaml", number=3)
-    (yaml_doc,) = iter_manifests("a: 1e3\n---\n", "x.yaml")
+    # In JSON yes is no value at all; in YAML it is true.
+    (piece,) = iter_manifests('{"a": yes}', "x.yaml", number=3)
+    (yaml_doc,) = iter_manifests("a: yes\n---\n", "x.yaml")
 
-    assert piece.data == {"a": "1e3"}
-    assert yaml_doc.data == {"a": "1e3"}
+    assert piece.data == {"a": True}
+    assert yaml_doc.data == {"a": True}
+
+
+def test_surrogate_escapes_keep_positions_and_duplicate_keys() -> None:
+    text = '{"a": "\\ud83d\\ude00",\n "b": {"k": 1, "k": 2}, "c": "\\ud800"}'
+
+    (doc,) = iter_manifests(text, "x.json")
+
+    assert doc.data == {"a": "\U0001f600", "b": {"k": 2}, "c": "\ufffd"}
+    assert doc.locate(("b", "k")) == (2, 16)
+    assert doc.duplicate_keys == [("k", 2, 16)]
+
+
+def test_huge_json_numbers_are_what_kubectl_makes_of_them() -> None:
+    (doc,) = iter_manifests('{"a": 123456789012345678901, "b": 99}', "x.json")
+    with pytest.raises(DocumentError) as caught:
+        list(iter_manifests('{"a":\n  ' + "9" * 5000 + "}", "x.json"))
+
+    assert doc.data == {"a": 123456789012345678901.0, "b": 99}
+    assert caught.value.message.endswith("is out of range")
+    assert (caught.value.line, caught.value.column) == (2, 3)

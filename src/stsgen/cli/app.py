@@ -209,9 +209,17 @@ def main() -> None:
         else:
             echo_error(_one_line(exc))
         code = exc.exit_code
-    except click.exceptions.Abort:
+    except typer.Abort:
         echo_error("aborted")
         code = 1
+    except BrokenPipeError:
+        sys.stderr.close()
+        code = int(ExitCode.INVALID)
+    except OSError as exc:
+        # Help or version text that cannot be written (a full disk, a closed
+        # device): Click prints them itself, outside any command.
+        echo_error(f"output: {exc.strerror or exc}")
+        code = int(ExitCode.USAGE)
     # Flushed here, where a full disk or a closed pipe can still be reported.
     try:
         sys.stdout.flush()
