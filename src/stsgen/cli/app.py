@@ -72,7 +72,15 @@ def echo_error(message: str) -> None:
 
 
 def echo_warning(message: str) -> None:
-    sys.stderr.write(f"stsgen: warning: {message}\n")
+    """Write one warning line to stderr, unless -q asked for errors only."""
+    if state.verbosity >= 0:
+        sys.stderr.write(f"stsgen: warning: {message}\n")
+
+
+def echo_info(message: str) -> None:
+    """Write one line of news to stderr, unless -q asked for errors only."""
+    if state.verbosity >= 0:
+        sys.stderr.write(f"stsgen: {message}\n")
 
 
 def _version_callback(value: bool) -> None:

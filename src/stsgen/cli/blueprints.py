@@ -25,12 +25,13 @@ def show_values(
     ],
 ) -> None:
     """Print a blueprint's default values with their comments, like `helm show values`."""
-    from stsgen.errors import BrokenInstallError
     from stsgen.rendering.blueprints import find_blueprint
 
     found = find_blueprint(blueprint)
     try:
         text = found.values_file.read_text(encoding="utf-8")
     except OSError as exc:
-        raise BrokenInstallError(f"{found.name}/values.yaml: {exc.strerror}") from None
+        raise found.fault(f"{found.name}/values.yaml: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise found.fault(f"{found.name}/values.yaml is not UTF-8 text") from None
     sys.stdout.write(text)

@@ -115,7 +115,7 @@ def render(
     dedicated flags. Nothing is printed unless every document renders, parses and
     validates.
     """
-    from stsgen.cli.app import echo_warning
+    from stsgen.cli.app import echo_info, echo_warning
     from stsgen.rendering.blueprints import find_blueprint
     from stsgen.rendering.engine import render_blueprint
     from stsgen.rendering.values import SetExpression, load_values
@@ -163,7 +163,7 @@ def render(
                 f"kept {path}: this render no longer makes it, but {reason} "
                 "(delete it, or use --force)"
             )
-        sys.stderr.write(f"stsgen: wrote {len(written.paths)} files to {output_dir}\n")
+        echo_info(f"wrote {len(written.paths)} files to {output_dir}")
     elif output is RenderFormat.JSON:
         sys.stdout.write(format_json_list(rendering.documents))
     else:

@@ -132,6 +132,9 @@ def validate(
     sources, problems = collect_sources(paths)
     for problem in problems:
         echo_error(problem)
+    if problems and not sources:
+        # Nothing to check at all: the error lines are the whole answer.
+        raise typer.Exit(int(ExitCode.USAGE))
     validation = validate_sources(sources, options)
     for problem in validation.unreadable_paths:
         echo_error(problem)

@@ -88,6 +88,8 @@ def find_blueprint(name: str) -> Blueprint:
 
 def _load_local_blueprint(given: str) -> Blueprint:
     path = Path(given)
+    if path.exists() and not path.is_dir():
+        raise BlueprintError(f"{given} is not a blueprint: it is not a folder")
     if not path.is_dir():
         raise BlueprintError(f"blueprint folder {given} does not exist")
     if not (path / "blueprint.yaml").is_file():

@@ -22,7 +22,7 @@ import jinja2
 import yaml
 
 from stsgen.documents import Document, DocumentError, iter_documents, resolve_plain
-from stsgen.errors import TemplateError, ValuesError
+from stsgen.errors import BlueprintError, TemplateError, ValuesError
 from stsgen.rendering.blueprints import Blueprint
 from stsgen.resources import wheel_data_dir
 
@@ -130,7 +130,23 @@ def build_environment(
 def render_blueprint(
     blueprint: Blueprint, values: dict[str, Any], generate_secret: bool = False
 ) -> Rendering:
-    """Render every template of ``blueprint`` with ``values`` and parse the output."""
+    """Render every template of ``blueprint`` with ``values`` and parse the output.
+
+    A template that fails is a TemplateError (exit code 1) in a bundled
+    blueprint, and a usage error in a blueprint folder given as a path, whose
+    templates are the user's to fix.
+    """
+    try:
+        return _render(blueprint, values, generate_secret)
+    except TemplateError as exc:
+        if blueprint.bundled:
+            raise
+        raise BlueprintError(str(exc)) from None
+
+
+def _render(
+    blueprint: Blueprint, values: dict[str, Any], generate_secret: bool
+) -> Rendering:
     warnings: list[str] = []
     root = blueprint.path.parent
     compiled = compiled_templates() if blueprint.bundled else None
@@ -149,9 +165,10 @@ def render_blueprint(
 
     rendered.sort(key=_output_rank)
     # Several templates naming one object would make `kubectl apply` keep the last.
-    seen: dict[tuple[str, str, str], str] = {}
+    seen: dict[tuple[str, str, str, str], str] = {}
     for document in rendered:
         key = (
+            str(document.data.get("apiVersion", "")).rpartition("/")[0],
             document.kind,
             document.data["metadata"].get("namespace") or "",
             document.name,

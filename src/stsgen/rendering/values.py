@@ -60,13 +60,18 @@ def load_values(
 
 
 def _read_defaults(blueprint: Blueprint) -> dict[str, Any]:
+    name = f"{blueprint.name}/values.yaml"
     try:
         text = blueprint.values_file.read_text(encoding="utf-8")
-        documents = list(iter_documents(text, f"{blueprint.name}/values.yaml"))
-    except (OSError, UnicodeDecodeError, DocumentError) as exc:
-        raise blueprint.fault(
-            f"{blueprint.name}/values.yaml is unreadable: {exc}"
-        ) from None
+        documents = list(iter_documents(text, name))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise blueprint.fault(f"{name} is unreadable: {exc}") from None
+    except DocumentError as exc:
+        where = f"{name}:{exc.line}:{exc.column}" if exc.line else name
+        raise blueprint.fault(f"{where}: {exc.message}") from None
+    for document in documents:
+        for key, line, column in document.duplicate_keys:
+            raise blueprint.fault(f"{name}:{line}:{column}: key {key!r} is given twice")
     data = documents[0].data if documents else None
     return data if isinstance(data, dict) else {}
 
@@ -314,8 +319,9 @@ def check_values(
     try:
         validator = jsonschema_rs.validator_for(schema)
     except (ValueError, jsonschema_rs.ValidationError) as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else "invalid"
         raise blueprint.fault(
-            f"{blueprint.name}/values.schema.json is not a valid schema: {exc}"
+            f"{blueprint.name}/values.schema.json is not a valid schema: {reason}"
         ) from None
     try:
         errors = sorted(

@@ -91,6 +91,11 @@ def write_output_dir(
     root = directory.resolve()
     if root.exists() and not root.is_dir():
         raise OutputError(f"--output-dir: {directory} is not a directory")
+    blocking = next((p for p in root.parents if p.exists() and not p.is_dir()), None)
+    if blocking is not None:
+        raise OutputError(
+            f"--output-dir: cannot create {directory}: {blocking} is not a directory"
+        )
     ledger = _read_ledger(root)
     contents = {name: text.encode("utf-8") for name, text in files.items()}
     for name in files:
