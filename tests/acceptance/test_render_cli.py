@@ -466,3 +466,12 @@ def test_an_installed_wheel_carries_its_templates_compiled() -> None:
         pytest.skip("an editable install compiles its templates as they change")
     # Built with the Jinja2 that is installed: pip builds and installs in one go.
     assert compiled_templates() is not None
+
+
+def test_quiet_leaves_only_errors_on_stderr(tmp_path: Path) -> None:
+    loud = run_command("render", "mysql", "--output-dir", str(tmp_path / "a"))
+    quiet = run_command("-q", "render", "mysql", "--output-dir", str(tmp_path / "b"))
+
+    assert loud.code == quiet.code == 0
+    assert "warning" in loud.stderr and "wrote" in loud.stderr
+    assert quiet.stderr == ""

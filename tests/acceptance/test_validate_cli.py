@@ -649,3 +649,11 @@ def test_a_json_file_is_read_as_kubectl_reads_json(write) -> None:
     assert [(f["path"], f["line"]) for f in report["findings"]] == [
         ("spec.replicas", line)
     ]
+
+
+def test_nothing_readable_is_error_lines_and_no_report(tmp_path) -> None:
+    run = run_cli("validate", "-o", "json", str(tmp_path / "nowhere"))
+
+    assert run.code == 2
+    assert run.stdout == ""
+    assert run.stderr.endswith("nowhere: no such file or directory\n")

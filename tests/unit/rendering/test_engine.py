@@ -117,6 +117,21 @@ def test_the_same_object_twice_is_an_error(tmp_path: Path) -> None:
         render_blueprint(blueprint, {"name": "web"})
 
 
+def test_the_same_kind_and_name_in_another_api_group_is_another_object(
+    tmp_path: Path,
+) -> None:
+    knative = SERVICE.replace("apiVersion: v1", "apiVersion: serving.knative.dev/v1")
+    knative = knative.replace("spec:\n  clusterIP: None\n", "spec: {}\n")
+    blueprint = make_blueprint(tmp_path, {"a.yaml.j2": SERVICE, "b.yaml.j2": knative})
+
+    rendering = render_blueprint(blueprint, {"name": "web"})
+
+    assert [doc.data["apiVersion"] for doc in rendering.documents] == [
+        "v1",
+        "serving.knative.dev/v1",
+    ]
+
+
 def test_warnings_are_collected_once(tmp_path: Path) -> None:
     text = "{{ warn('old version') }}{{ warn('old version') }}" + SERVICE
     blueprint = make_blueprint(tmp_path, {"service.yaml.j2": text})
