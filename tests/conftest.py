@@ -5,6 +5,22 @@ from __future__ import annotations
 import os
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Hypothesis's checks of how fast and how freely it generates examples are about
+# the strategies, not about stsgen, and fail at random on a busy machine. A
+# failing example prints the blob that replays it.
+settings.register_profile(
+    "stsgen",
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.filter_too_much,
+    ],
+)
+settings.load_profile("stsgen")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from stsgen.documents import KubeLoader, iter_documents
@@ -437,7 +437,7 @@ JSONISH = st.recursive(
 )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150)
 @given(root=JSONISH, instance=JSONISH)
 def test_arbitrary_schemas_never_raise(root, instance):
     registry = CrdRegistry(load_store("1.36"))

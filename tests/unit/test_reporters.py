@@ -15,7 +15,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from stsgen import __version__
@@ -478,7 +478,7 @@ def test_junit_has_one_failure_per_error_finding():
     assert root.find("./testsuite/testcase/system-out") is None
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60)
 @given(
     message=st.text(max_size=40),
     file=st.text(min_size=1, max_size=20),

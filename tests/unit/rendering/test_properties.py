@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import string
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from stsgen.rendering.blueprints import find_blueprint
@@ -69,7 +69,7 @@ overrides = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60)
 @given(overrides)
 def test_any_valid_values_render_a_consistent_statefulset(override: dict) -> None:
     blueprint = find_blueprint("statefulset")
