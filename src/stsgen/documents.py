@@ -129,7 +129,7 @@ _GO_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+
 # What strconv.ParseFloat accepts of a scalar starting with ".".
 _GO_DOT_FLOAT = re.compile(r"\.[0-9]+(?:[eE][-+]?[0-9]+)?")
 # Python refuses to read longer integers (sys.get_int_max_str_digits).
-_MAX_INT_DIGITS = 4000
+MAX_INT_DIGITS = 4000
 
 
 def resolve_plain(text: str) -> Any:
@@ -144,12 +144,12 @@ def resolve_plain(text: str) -> Any:
         return _GO_WORDS[text]
     first = text[0]
     if first == ".":
-        return _go_float(float(text)) if _GO_DOT_FLOAT.fullmatch(text) else text
+        return as_sent(float(text)) if _GO_DOT_FLOAT.fullmatch(text) else text
     if first not in "+-0123456789":
         return text
     plain = text.replace("_", "")
     beyond_uint = False  # ParseUint's range error: a big integer, if not a float
-    if len(plain) > _MAX_INT_DIGITS:
+    if len(plain) > MAX_INT_DIGITS:
         beyond_uint = _GO_INT.fullmatch(plain) is not None and plain[0] not in "+-"
         number: Any = float("inf")  # far past any field's range, whatever its type
     elif _GO_INT.fullmatch(plain):
@@ -164,15 +164,15 @@ def resolve_plain(text: str) -> Any:
     if _GO_FLOAT.fullmatch(plain):
         value = float(plain)
         if abs(value) != float("inf"):  # ParseFloat's range error: not a float
-            return _go_float(value)
+            return as_sent(value)
     if beyond_uint:
         return number
     return text
 
 
-def _go_float(value: float) -> int | float:
-    """A float as Go's JSON encoder writes it: without a fraction it has none of,
-    below 1e21, so the server reads an integer."""
+def as_sent(value: float) -> int | float:
+    """A float as Go's JSON encoder writes it on the way to the server: without a
+    fraction it has none of, below 1e21, so the server reads an integer."""
     if value.is_integer() and abs(value) < 1e21:
         return int(value)
     return value
@@ -389,8 +389,7 @@ def iter_documents(
     except yaml.reader.ReaderError as exc:
         # A character YAML forbids (a control character, say): placed by hand, as
         # the reader reports only an offset, in a message of two lines.
-        line = text.count("\n", 0, exc.position) + 1
-        column = exc.position - text.rfind("\n", 0, exc.position)
+        line, column = place(text, exc.position)
         message = f"character #x{exc.character:04x} is not allowed in YAML"
         raise DocumentError(message, line + line_offset, column) from None
     except yaml.YAMLError as exc:
@@ -400,6 +399,11 @@ def iter_documents(
         raise DocumentError("YAML nests too deeply to read") from None
     finally:
         loader.dispose()
+
+
+def place(text: str, offset: int) -> tuple[int, int]:
+    """The 1-based line and column of character ``offset`` of ``text``."""
+    return text.count("\n", 0, offset) + 1, offset - text.rfind("\n", 0, offset)
 
 
 def check_expansion(root: yaml.Node) -> None:

@@ -16,7 +16,14 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from stsgen.documents import Document, DocumentError, iter_documents
+from stsgen.documents import (
+    MAX_INT_DIGITS,
+    Document,
+    DocumentError,
+    as_sent,
+    iter_documents,
+    place,
+)
 
 _DOCUMENT_START = re.compile(r"^---(?=[ \t\r\n]|$)", re.MULTILINE)
 # The start of a line holding more than a marker, blanks and a comment. A piece
@@ -86,7 +93,7 @@ class _NotJson(ValueError):
 def _go_integer(text: str) -> int | float:
     """A JSON integer: exact within 64 bits, otherwise a float64 as kubectl's
     decoder makes it."""
-    if len(text) <= _MAX_INT_DIGITS:
+    if len(text) <= MAX_INT_DIGITS:
         number = int(text)
         if -(2**63) <= number < 2**63:
             return number
@@ -103,9 +110,7 @@ def _go_number(text: str) -> int | float:
     number = float(text)
     if number in (float("inf"), float("-inf")):
         raise _NotJson(f"number {text[:20]} is out of range", text)
-    if number.is_integer() and abs(number) < 1e21:
-        return int(number)
-    return number
+    return as_sent(number)
 
 
 def _no_constant(text: str) -> Any:
@@ -115,8 +120,6 @@ def _no_constant(text: str) -> Any:
 _DECODER = json.JSONDecoder(
     parse_float=_go_number, parse_int=_go_integer, parse_constant=_no_constant
 )
-# Python refuses to read longer integers (sys.get_int_max_str_digits).
-_MAX_INT_DIGITS = 4000
 # An escaped UTF-16 surrogate, half of a character outside the BMP or alone.
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
@@ -136,10 +139,9 @@ def _iter_json_values(text: str, source: str, line_offset: int) -> Iterator[Docu
         except _NotJson as exc:
             # The decoder does not say where; the token's first place from here on.
             where = text.find(exc.token, position)
-            where = position if where < 0 else where
-            line = text.count("\n", 0, where) + 1 + line_offset
-            column = where - text.rfind("\n", 0, where)
-            raise DocumentError(f"not valid JSON: {exc}", line, column) from None
+            line, column = place(text, position if where < 0 else where)
+            message = f"not valid JSON: {exc}"
+            raise DocumentError(message, line + line_offset, column) from None
         except RecursionError:
             raise DocumentError("JSON nests too deeply to read") from None
         if data is not None:

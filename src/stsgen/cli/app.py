@@ -211,6 +211,8 @@ def main() -> None:
         # Not standalone: Click would print a usage block of four lines for a bad
         # option, where every other bad input gets one line.
         code = app(standalone_mode=False)
+        # Flushed here, where a full disk or a closed pipe can still be reported.
+        sys.stdout.flush()
     except click.exceptions.ClickException as exc:
         if type(exc).__name__ == "NoArgsIsHelpError":
             exc.show()  # `stsgen` alone: the help, on stderr as Click gives it
@@ -224,18 +226,9 @@ def main() -> None:
         sys.stderr.close()
         code = int(ExitCode.INVALID)
     except OSError as exc:
-        # Help or version text that cannot be written (a full disk, a closed
-        # device): Click prints them itself, outside any command.
+        # Output that cannot be written (a full disk, a closed device): the help
+        # and version texts Click prints itself, or the last of a command's.
         echo_error(f"output: {exc.strerror or exc}")
-        code = int(ExitCode.USAGE)
-    # Flushed here, where a full disk or a closed pipe can still be reported.
-    try:
-        sys.stdout.flush()
-    except BrokenPipeError:
-        sys.stderr.close()
-        code = code or int(ExitCode.INVALID)
-    except OSError as exc:
-        echo_error(f"cannot write to stdout: {exc.strerror}")
         code = int(ExitCode.USAGE)
     raise SystemExit(code or 0)
 

@@ -36,7 +36,7 @@ class Blueprint(NamedTuple):
 
     def fault(self, message: str) -> StsgenError:
         """The error for a fault in the blueprint's own files."""
-        return BrokenInstallError(message) if self.bundled else BlueprintError(message)
+        return _fault(self.bundled, message)
 
     @property
     def values_file(self) -> Path:
@@ -76,7 +76,7 @@ def find_blueprint(name: str) -> Blueprint:
     if "/" in name or os.sep in name:
         return _load_local_blueprint(name)
     path = templates_root() / name
-    if name and "/" not in name and (path / "blueprint.yaml").is_file():
+    if name and (path / "blueprint.yaml").is_file():
         return load_blueprint(path)
     known = [blueprint.name for blueprint in list_blueprints()]
     close = difflib.get_close_matches(name, known, n=1)
@@ -97,24 +97,32 @@ def _load_local_blueprint(given: str) -> Blueprint:
     return load_blueprint(path.resolve(), bundled=False)
 
 
+def _fault(bundled: bool, message: str) -> StsgenError:
+    # A bundled blueprint's fault is a broken installation; a folder given as a
+    # path is the user's to fix.
+    return BrokenInstallError(message) if bundled else BlueprintError(message)
+
+
 def load_blueprint(path: Path, bundled: bool = True) -> Blueprint:
-    error = BrokenInstallError if bundled else BlueprintError
     try:
         text = (path / "blueprint.yaml").read_text(encoding="utf-8")
         meta = yaml.load(text, Loader=yaml.CSafeLoader)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         reason = " ".join(str(exc).split())
-        raise error(f"{path.name}/blueprint.yaml is unreadable: {reason}") from None
+        raise _fault(
+            bundled, f"{path.name}/blueprint.yaml is unreadable: {reason}"
+        ) from None
     if not isinstance(meta, dict) or not isinstance(meta.get("description"), str):
-        raise error(f"{path.name}/blueprint.yaml has no description")
+        raise _fault(bundled, f"{path.name}/blueprint.yaml has no description")
     flags = meta.get("flags") or {}
     if not isinstance(flags, dict) or not all(
         isinstance(key, str) and isinstance(value, str) for key, value in flags.items()
     ):
-        raise error(f"{path.name}/blueprint.yaml: flags must map flag names to paths")
+        message = f"{path.name}/blueprint.yaml: flags must map flag names to paths"
+        raise _fault(bundled, message)
     for required in ("values.yaml", "values.schema.json"):
         if not (path / required).is_file():
-            raise error(f"blueprint {path.name} has no {required}")
+            raise _fault(bundled, f"blueprint {path.name} has no {required}")
     return Blueprint(
         name=path.name,
         path=path,

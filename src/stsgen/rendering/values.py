@@ -13,7 +13,7 @@ import difflib
 import json
 import re
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from stsgen.documents import DocumentError, iter_documents
@@ -63,17 +63,9 @@ def _read_defaults(blueprint: Blueprint) -> dict[str, Any]:
     name = f"{blueprint.name}/values.yaml"
     try:
         text = blueprint.values_file.read_text(encoding="utf-8")
-        documents = list(iter_documents(text, name))
     except (OSError, UnicodeDecodeError) as exc:
         raise blueprint.fault(f"{name} is unreadable: {exc}") from None
-    except DocumentError as exc:
-        where = f"{name}:{exc.line}:{exc.column}" if exc.line else name
-        raise blueprint.fault(f"{where}: {exc.message}") from None
-    for document in documents:
-        for key, line, column in document.duplicate_keys:
-            raise blueprint.fault(f"{name}:{line}:{column}: key {key!r} is given twice")
-    data = documents[0].data if documents else None
-    return data if isinstance(data, dict) else {}
+    return _parse_values(text, name, blueprint.fault)
 
 
 def _read_schema(blueprint: Blueprint) -> dict[str, Any]:
@@ -95,26 +87,34 @@ def read_values_file(name: str) -> dict[str, Any]:
     label = "<stdin>" if name == "-" else name
     try:
         text = sys.stdin.read() if name == "-" else _read_text(name)
-        documents = list(iter_documents(text, label))
     except OSError as exc:
         raise ValuesError(f"{label}: cannot read values file: {exc.strerror}") from None
     except UnicodeDecodeError:
         raise ValuesError(f"{label}: values file is not UTF-8 text") from None
+    return _parse_values(text, label, ValuesError)
+
+
+def _parse_values(
+    text: str, label: str, error: Callable[[str], Exception]
+) -> dict[str, Any]:
+    """The mapping a values file holds, or ``error`` naming where it is wrong."""
+    try:
+        documents = list(iter_documents(text, label))
     except DocumentError as exc:
         where = f"{label}:{exc.line}:{exc.column}" if exc.line else label
-        raise ValuesError(f"{where}: {exc.message}") from None
+        raise error(f"{where}: {exc.message}") from None
     if len(documents) > 1:
         line = documents[1].line
-        raise ValuesError(f"{label}:{line}: a values file holds one YAML document")
+        raise error(f"{label}:{line}: a values file holds one YAML document")
     if not documents:
         return {}
     document = documents[0]
     if document.duplicate_keys:
         key, line, column = document.duplicate_keys[0]
-        raise ValuesError(f"{label}:{line}:{column}: key {key!r} is given twice")
+        raise error(f"{label}:{line}:{column}: key {key!r} is given twice")
     data = document.data
     if not isinstance(data, dict):
-        raise ValuesError(
+        raise error(
             f"{label}: values file must hold a mapping, not {type(data).__name__}"
         )
     return data
@@ -319,7 +319,8 @@ def check_values(
     try:
         validator = jsonschema_rs.validator_for(schema)
     except (ValueError, jsonschema_rs.ValidationError) as exc:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else "invalid"
+        lines = str(exc).strip().splitlines()
+        reason = lines[0] if lines else "invalid"
         raise blueprint.fault(
             f"{blueprint.name}/values.schema.json is not a valid schema: {reason}"
         ) from None

@@ -87,7 +87,6 @@ def write_output_dir(
     before any target is replaced, so a refusal or a full disk changes nothing.
     """
     files = plan_files(documents)
-    secrets = {file_name(doc) for doc in documents if doc.kind == "Secret"}
     root = directory.resolve()
     if root.exists() and not root.is_dir():
         raise OutputError(f"--output-dir: {directory} is not a directory")
@@ -99,9 +98,10 @@ def write_output_dir(
     ledger = _read_ledger(root)
     contents = {name: text.encode("utf-8") for name, text in files.items()}
     for name in files:
-        _check_target(root, directory, name, contents[name], ledger, secrets, force)
+        _check_target(root, directory, name, contents[name], ledger, force)
 
-    # Files of an earlier render that this one no longer produces go, unless edited.
+    # Files of an earlier render that this one no longer produces go, unless edited
+    # or holding credentials.
     stale: list[Path] = []
     kept: list[tuple[Path, str]] = []
     still_known = {}
@@ -113,7 +113,7 @@ def write_output_dir(
             stale.append(path)
         elif _digest(path.read_bytes()) != ledger[name]:
             kept.append((path, "it was edited since stsgen wrote it"))
-        elif name.startswith("secret-"):
+        elif _holds_credentials(name):
             # The only copy of generated passwords: kept, and still stsgen's.
             kept.append((path, "it holds credentials"))
             still_known[name] = ledger[name]
@@ -133,7 +133,7 @@ def write_output_dir(
             f"--output-dir: cannot create {directory}: {exc.strerror}"
         ) from None
     try:
-        staged = _stage(root, contents, secrets)
+        staged = _stage(root, contents)
     except OutputError:
         if created:
             root.rmdir()  # empty again: _stage removed its temporaries
@@ -153,7 +153,6 @@ def _check_target(
     name: str,
     data: bytes,
     ledger: dict[str, str],
-    secrets: set[str],
     force: bool,
 ) -> None:
     target = root / name
@@ -175,7 +174,7 @@ def _check_target(
             f"--output-dir: {target} was edited since stsgen wrote it "
             "(use --force to replace it)"
         )
-    if name in secrets and current != data:
+    if _holds_credentials(name) and current != data:
         raise OutputError(
             f"--output-dir: {target} holds the credentials of an earlier render, "
             "which running pods may use; new ones would lock them out of their "
@@ -183,7 +182,12 @@ def _check_target(
         )
 
 
-def _stage(root: Path, contents: dict[str, bytes], secrets: set[str]) -> dict[str, str]:
+def _holds_credentials(name: str) -> bool:
+    """Whether a file of the folder holds a Secret (file_name starts it so)."""
+    return name.startswith("secret-")
+
+
+def _stage(root: Path, contents: dict[str, bytes]) -> dict[str, str]:
     """Write each content to a temporary file in ``root``; return them by target.
 
     Secrets are readable by their owner alone; other files get the usual mode,
@@ -199,7 +203,8 @@ def _stage(root: Path, contents: dict[str, bytes], secrets: set[str]) -> dict[st
                 stream.write(data)
                 stream.flush()
                 os.fsync(stream.fileno())
-            os.chmod(staged[name], 0o600 if name in secrets else 0o666 & ~umask)
+            private = _holds_credentials(name)
+            os.chmod(staged[name], 0o600 if private else 0o666 & ~umask)
     except OSError as exc:
         for temporary in staged.values():
             Path(temporary).unlink(missing_ok=True)

@@ -155,19 +155,14 @@ class Checker:
 
     def add_crds(self, crds: Sequence[FoundCrd]) -> None:
         """Register CRDs, keeping what makes any of them unusable."""
-        cluster_scoped = {
-            key for key in map(_cluster_scoped_kind, crds) if key is not None
-        }
-        if cluster_scoped:
-            self.context = self.context._replace(
-                cluster_scoped=self.context.cluster_scoped | cluster_scoped
-            )
         for crd in crds:
             problems = self.registry.add(crd.data)
             if problems and crd.source:
                 self.crd_problems[(crd.source, crd.chunk, crd.prefix)] = problems
             elif problems:
                 log.warning("a CRD given with --crd cannot be used: %s", problems[0])
+        cluster_scoped = frozenset(self.registry.cluster_scoped)
+        self.context = self.context._replace(cluster_scoped=cluster_scoped)
 
     # -- documents
 
@@ -369,19 +364,6 @@ class Checker:
                 reported.add(tuple(problem.path))
                 report(rule.id, rule.severity, problem.path, problem.message)
         return reported
-
-
-def _cluster_scoped_kind(crd: FoundCrd) -> tuple[str, str] | None:
-    """The (group, kind) a CRD serves if its scope is Cluster, else None."""
-    spec = crd.data.get("spec")
-    if not isinstance(spec, dict) or spec.get("scope") != "Cluster":
-        return None
-    names = spec.get("names")
-    kind = names.get("kind") if isinstance(names, dict) else None
-    group = spec.get("group")
-    if isinstance(group, str) and isinstance(kind, str):
-        return group, kind
-    return None
 
 
 def crds_of_documents(documents: Sequence[Document]) -> list[FoundCrd]:

@@ -93,6 +93,8 @@ class CrdRegistry:
     def __init__(self, store: SchemaStore) -> None:
         self.store = store
         self._versions: dict[tuple[str, str], CrdVersion] = {}
+        # (group, kind) of the custom kinds whose CRD says scope: Cluster.
+        self.cluster_scoped: set[tuple[str, str]] = set()
 
     def add(self, crd: Any) -> list[str]:
         """Register a CRD's served versions; return what keeps it from being used.
@@ -101,14 +103,18 @@ class CrdRegistry:
         """
         if not isinstance(crd, dict):
             return ["CustomResourceDefinition is not a mapping"]
+        spec = _mapping(crd.get("spec"))
+        group, kind = spec.get("group"), _mapping(spec.get("names")).get("kind")
+        # The scope counts even where the schemas cannot be used.
+        names_a_kind = isinstance(group, str) and isinstance(kind, str)
+        if spec.get("scope") == "Cluster" and names_a_kind:
+            self.cluster_scoped.add((group, kind))
         if crd.get("apiVersion") != CRD_API_VERSION:
             message = (
                 f"{crd.get('apiVersion')} CustomResourceDefinition cannot be read; "
                 f"convert it to {CRD_API_VERSION}"
             )
             return [message]
-        spec = _mapping(crd.get("spec"))
-        group, kind = spec.get("group"), _mapping(spec.get("names")).get("kind")
         crd_name = _mapping(crd.get("metadata")).get("name")
         versions = spec.get("versions")
         problems = []
