@@ -789,6 +789,20 @@ def _is_zombie(pid: int) -> bool:
         return True
 
 
+def _wait_for_child(pid: int, cmdline: bytes, timeout: float = 10.0) -> int:
+    deadline = time.monotonic() + timeout
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    while time.monotonic() < deadline:
+        for child in children.read_text().split():
+            try:
+                if Path(f"/proc/{child}/cmdline").read_bytes() == cmdline:
+                    return int(child)
+            except OSError:
+                continue
+        time.sleep(0.02)
+    raise AssertionError(f"process {pid} never started {cmdline!r}")
+
+
 def test_clone_sidecar_stops_at_once_on_sigterm(rendered, tmp_path) -> None:
     # As PID 1 a bare `sleep` would ignore SIGTERM until the grace period ends.
     pod = make_pod(tmp_path, rendered["mysql-8.4-clone"], "mysql-0")
@@ -799,13 +813,9 @@ def test_clone_sidecar_stops_at_once_on_sigterm(rendered, tmp_path) -> None:
         command, env=pod.environment(container), stderr=subprocess.PIPE, text=True
     )
     try:
-        # Until the trap is set, SIGTERM would end bash anyway: wait for the sleep.
-        for _ in range(100):
-            children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
-            if children.read_text().split():
-                break
-            time.sleep(0.05)
-        sleeper = int(children.read_text().split()[0])
+        # Until the trap is set, SIGTERM would end bash anyway: wait for the sleep
+        # itself, not for the command substitutions the script runs before it.
+        sleeper = _wait_for_child(process.pid, b"sleep\0infinity\0")
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=5) == 0
         assert not Path(f"/proc/{sleeper}").exists() or _is_zombie(sleeper)

@@ -31,12 +31,11 @@ main() {
 {% if values.flavor == "mysql" and values.replication.seed == "clone" %}
   # The server itself is the clone donor; nothing else to serve. As PID 1, a
   # plain `sleep` would ignore SIGTERM and hold every pod deletion for the whole
-  # grace period.
-  local sleeper=""
-  trap 'kill "$sleeper" 2>/dev/null || true; exit 0' TERM INT
+  # grace period. The trap reads $! itself: bash sets it as it forks, so a signal
+  # just after the fork still finds the sleep.
+  trap 'kill "$!" 2>/dev/null || true; exit 0' TERM INT
   sleep infinity &
-  sleeper=$!
-  wait "$sleeper"
+  wait "$!"
 {% else %}
   log "serving backups on port $SEED_PORT"
   # -U: data flows from the backup command to the peer, never the other way.
