@@ -89,10 +89,13 @@ def _child(node: yaml.Node, step: str | int) -> tuple[yaml.Node | None, Any]:
             # PyYAML's flatten_mapping has already copied merged (<<) entries here.
             if _key_text(key_node) == step:
                 return value_node, key_node.start_mark
-    if isinstance(node, yaml.SequenceNode) and isinstance(step, int):
-        if 0 <= step < len(node.value):
-            item = node.value[step]
-            return item, item.start_mark
+    if (
+        isinstance(node, yaml.SequenceNode)
+        and isinstance(step, int)
+        and 0 <= step < len(node.value)
+    ):
+        item = node.value[step]
+        return item, item.start_mark
     return None, None
 
 

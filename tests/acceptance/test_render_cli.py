@@ -443,6 +443,22 @@ def test_faults_of_a_blueprint_folder_are_one_line_naming_the_file(
     assert run.stderr.startswith("stsgen: error: web/")
 
 
+def test_a_blueprint_folder_cannot_include_files_beside_it(tmp_path: Path) -> None:
+    folder = copy_blueprint(tmp_path, "web")
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "secret.j2").write_text("stolen: true\n")
+    service = folder / "service.yaml.j2"
+    service.write_text(service.read_text() + '{% include "other/secret.j2" %}\n')
+
+    run = run_command("render", "./web", cwd=tmp_path)
+
+    assert run.code == 2, run
+    assert run.stdout == ""
+    assert run.stderr == (
+        "stsgen: error: web/service.yaml.j2: template other/secret.j2 is missing\n"
+    )
+
+
 def test_a_path_that_is_no_blueprint_is_a_usage_error(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
 

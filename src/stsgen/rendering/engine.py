@@ -94,17 +94,44 @@ class Rendering(NamedTuple):
     warnings: list[str]
 
 
+class _BlueprintLoader(jinja2.FileSystemLoader):
+    """Loads ``<blueprint>/<file>`` names from ``root``, for the named blueprints
+    only: a blueprint folder given as a path cannot include files beside it."""
+
+    def __init__(self, root: Path, blueprints: set[str]) -> None:
+        super().__init__(str(root))
+        self.blueprints = blueprints
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Any]:
+        if template.partition("/")[0] not in self.blueprints:
+            raise jinja2.TemplateNotFound(template)
+        return super().get_source(environment, template)
+
+    def list_templates(self) -> list[str]:
+        return [
+            name
+            for name in super().list_templates()
+            if name.partition("/")[0] in self.blueprints
+        ]
+
+
 def build_environment(
-    root: Path, warnings: list[str], compiled: Path | None = None, cache: bool = True
+    root: Path,
+    blueprints: set[str],
+    warnings: list[str],
+    compiled: Path | None = None,
+    cache: bool = True,
 ) -> jinja2.Environment:
-    """The Jinja2 environment for the blueprints under ``root``.
+    """The Jinja2 environment for the named blueprint folders under ``root``.
 
     ``compiled`` is a folder of the same templates compiled ahead of time (see
     compile_templates), tried before the template files themselves; otherwise
     compiled templates are kept in the user's cache folder, unless ``cache`` is
     False.
     """
-    loader: jinja2.BaseLoader = jinja2.FileSystemLoader(str(root))
+    loader: jinja2.BaseLoader = _BlueprintLoader(root, blueprints)
     if compiled is not None:
         loader = jinja2.ChoiceLoader([jinja2.ModuleLoader(str(compiled)), loader])
     environment = jinja2.Environment(
@@ -148,9 +175,10 @@ def _render(
     blueprint: Blueprint, values: dict[str, Any], generate_secret: bool
 ) -> Rendering:
     warnings: list[str] = []
-    root = blueprint.path.parent
     compiled = compiled_templates() if blueprint.bundled else None
-    environment = build_environment(root, warnings, compiled)
+    environment = build_environment(
+        blueprint.path.parent, {blueprint.name}, warnings, compiled
+    )
     context = {
         "values": values,
         "blueprint": blueprint.name,
@@ -287,7 +315,8 @@ def compile_templates(root: Path, target: Path) -> None:
     a first render imports them rather than compiling them: compiling is the
     largest part of a render's own start-up.
     """
-    environment = build_environment(root, [], cache=False)
+    blueprints = {entry.name for entry in root.iterdir() if entry.is_dir()}
+    environment = build_environment(root, blueprints, [], cache=False)
     environment.compile_templates(
         str(target),
         zip=None,
@@ -342,9 +371,14 @@ class _BlockDumper(yaml.SafeDumper):
     def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
         tag = super().resolve(kind, value, implicit)
         # PyYAML writes `y` or `0o17` plain, which go-yaml reads as true and 15.
-        if tag == _STR_TAG and kind is yaml.ScalarNode and implicit[0] and value:
-            if not isinstance(resolve_plain(value), str):
-                return _NOT_A_STRING_TAG
+        if (
+            tag == _STR_TAG
+            and kind is yaml.ScalarNode
+            and implicit[0]
+            and value
+            and not isinstance(resolve_plain(value), str)
+        ):
+            return _NOT_A_STRING_TAG
         return tag
 
 
