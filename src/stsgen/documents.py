@@ -9,6 +9,7 @@ file, line and column when something is wrong with it.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -38,7 +39,15 @@ class DocumentError(Exception):
 class Document:
     """One document of a stream, with its data and the node tree it came from."""
 
-    __slots__ = ("data", "duplicate_keys", "index", "line_offset", "node", "source")
+    __slots__ = (
+        "data",
+        "duplicate_keys",
+        "index",
+        "line_offset",
+        "node",
+        "non_finite",
+        "source",
+    )
 
     def __init__(
         self,
@@ -48,6 +57,7 @@ class Document:
         node: yaml.Node | None = None,
         duplicate_keys: list[tuple[str, int, int]] | None = None,
         line_offset: int = 0,
+        non_finite: bool = False,
     ) -> None:
         self.source = source
         self.index = index
@@ -56,6 +66,8 @@ class Document:
         # (key, line, column) of each key given twice in one mapping.
         self.duplicate_keys = [] if duplicate_keys is None else duplicate_keys
         self.line_offset = line_offset
+        # Whether some value is infinite or NaN, which no JSON request can carry.
+        self.non_finite = non_finite
 
     def __repr__(self) -> str:
         return f"Document({self.source!r}, {self.index}, line={self.line})"
@@ -173,6 +185,30 @@ def resolve_plain(text: str) -> Any:
     return text
 
 
+def non_finite_values(data: Any) -> Iterator[tuple[Path, float]]:
+    """The path and value of every infinite or NaN number in ``data``."""
+    stack: list[tuple[Path, Any]] = [((), data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(((*path, key), item) for key, item in value.items())
+        elif isinstance(value, list):
+            stack.extend(((*path, index), item) for index, item in enumerate(value))
+        elif value.__class__ is float and value - value != 0:
+            yield path, value
+
+
+def describe_non_finite(number: float) -> str:
+    # Go's JSON encoder refuses NaN and infinities, so kubectl fails before sending;
+    # an integer too long to read reaches the server, which no field accepts it in.
+    if math.isnan(number):
+        return "NaN cannot be sent: JSON has no NaN, so kubectl refuses the object"
+    return (
+        "the number is out of range (.inf, or an integer too long to read): "
+        "kubectl or the API server refuses the object"
+    )
+
+
 def as_sent(value: float) -> int | float:
     """A float as Go's JSON encoder writes it on the way to the server: without a
     fraction it has none of, below 1e21, so the server reads an integer."""
@@ -212,6 +248,7 @@ class KubeLoader(yaml.CSafeLoader):
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self.duplicate_keys: list[tuple[Any, int, int]] = []
+        self.non_finite = False
 
     def resolve(self, kind: type, value: Any, implicit: Any) -> str:
         if kind is yaml.ScalarNode and implicit[0]:
@@ -296,8 +333,13 @@ class KubeLoader(yaml.CSafeLoader):
         """A boolean, number or null: read as go-yaml reads it when plain; quoted
         with an explicit tag (``!!int "8"``), as PyYAML does."""
         if not node.style:  # plain: "" from the C parser, None from PyYAML
-            return resolve_plain(node.value)
-        return _SAFE_SCALARS[node.tag](self, node)
+            value = resolve_plain(node.value)
+        else:
+            value = _SAFE_SCALARS[node.tag](self, node)
+        # inf - inf and nan - nan are both NaN, which equals nothing.
+        if value.__class__ is float and value - value != 0:
+            self.non_finite = True
+        return value
 
 
 def _json_key(key: Any) -> str:
@@ -376,10 +418,17 @@ def iter_documents(
             if may_alias:
                 check_expansion(node)
             loader.duplicate_keys = []
+            loader.non_finite = False
             data = loader.construct_document(node)
             if data is not None:
                 yield Document(
-                    source, index, data, node, loader.duplicate_keys, line_offset
+                    source,
+                    index,
+                    data,
+                    node,
+                    loader.duplicate_keys,
+                    line_offset,
+                    loader.non_finite,
                 )
             index += 1
     except yaml.MarkedYAMLError as exc:

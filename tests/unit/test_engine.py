@@ -484,3 +484,63 @@ def test_a_custom_resource_before_its_crd_in_another_file_is_not_reported(
 )
 def test_list_items_that_are_not_objects_are_reported(items, expected) -> None:
     assert rule_findings("apiVersion: v1\nkind: List\n" + items) == expected
+
+
+def test_infinite_and_nan_numbers_are_one_finding_each_where_they_stand() -> None:
+    # kubectl's JSON encoder refuses NaN and infinities; jsonschema-rs alone would
+    # see each of them as null ("must be a string, not null").
+    text = f"""\
+        apiVersion: v1
+        kind: ConfigMap
+        metadata:
+          name: numbers
+          annotations:
+            a: .inf
+            b: !!float -.inf
+        data:
+          x: .nan
+          z: {"9" * 5000}
+        """
+
+    found = findings(text)
+
+    out_of_range = (
+        "the number is out of range (.inf, or an integer too long to read): "
+        "kubectl or the API server refuses the object"
+    )
+    nan = "NaN cannot be sent: JSON has no NaN, so kubectl refuses the object"
+    assert sorted(found, key=lambda f: f[2]) == [
+        ("schema", "metadata.annotations.a", 6, out_of_range),
+        ("schema", "metadata.annotations.b", 7, out_of_range),
+        ("schema", "data.x", 9, nan),
+        ("schema", "data.z", 10, out_of_range),
+    ]
+
+
+def test_long_integers_are_shown_shortened_as_written() -> None:
+    text = f"""\
+        apiVersion: apps/v1
+        kind: StatefulSet
+        metadata:
+          name: web
+        spec:
+          replicas: {"9" * 400}
+          serviceName: web
+          selector:
+            matchLabels: {{app: web}}
+          template:
+            metadata:
+              labels: {{app: web}}
+            spec:
+              containers:
+              - name: web
+                image: nginx
+        """
+
+    (finding,) = findings(text)
+
+    assert finding[1:] == (
+        "spec.replicas",
+        6,
+        "99999999999999999999... (400 digits) is above the maximum of 2147483647",
+    )

@@ -11,12 +11,13 @@ from __future__ import annotations
 import copy
 import difflib
 import json
+import math
 import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
-from stsgen.documents import DocumentError, iter_documents
+from stsgen.documents import DocumentError, iter_documents, non_finite_values
 from stsgen.errors import ValuesError
 from stsgen.rendering.blueprints import Blueprint
 
@@ -333,6 +334,10 @@ def check_values(
         # jsonschema-rs gives up on data nested a few hundred levels deep.
         raise ValuesError("values nest too deeply to be checked") from None
     if errors:
+        for path, number in non_finite_values(values):
+            # jsonschema-rs would see null here.
+            problem = "NaN" if math.isnan(number) else ".inf or a number too long"
+            raise ValuesError(f"{_where(path)}: {problem} is not a usable value")
         raise ValuesError(describe_error(errors[0], schema))
 
 
@@ -383,8 +388,10 @@ def _schema_at(schema: dict[str, Any], path: Sequence[str | int]) -> dict[str, A
 
 
 def _expectation(error: Any, schema: dict[str, Any]) -> str:
+    from stsgen.validation.schema_check import show
+
     kind, value = error.kind, error.instance
-    shown = json.dumps(value) if _is_scalar(value) else "value"
+    shown = show(value) if _is_scalar(value) else "value"
     name = kind.name
     if name == "enum":
         return f"{shown} is not one of {', '.join(json.dumps(v) for v in kind.options)}"

@@ -13,7 +13,13 @@ from typing import Any, NamedTuple
 
 import yaml
 
-from stsgen.documents import Document, DocumentError, Path
+from stsgen.documents import (
+    Document,
+    DocumentError,
+    Path,
+    describe_non_finite,
+    non_finite_values,
+)
 from stsgen.rules import Context, Rule, load_rules
 from stsgen.rules.metadata import is_api_object
 from stsgen.rules.refs import keep_set_rule_fields
@@ -260,6 +266,11 @@ class Checker:
                 f'key "{key}" is given more than once; only the last value is kept'
             )
             report("duplicate-key", severity, path, message, (row, column))
+        unsendable = set()
+        if obj.doc.non_finite:
+            for path, number in non_finite_values(obj.data):
+                report("schema", Severity.ERROR, path, describe_non_finite(number))
+                unsendable.add(path)
         if self._report_api_version(obj, report):
             return entry
 
@@ -282,6 +293,9 @@ class Checker:
             # A rule that explains a bad value at the same field says it better
             # than a schema pattern does (Secret data that is not base64).
             if problem.keyword == "pattern" and problem.path in ruled:
+                continue
+            # jsonschema-rs sees an infinite number as null: said better above.
+            if problem.path in unsendable:
                 continue
             report(problem.rule, Severity.ERROR, problem.path, problem.message)
         return entry
@@ -315,7 +329,8 @@ class Checker:
             return []
         schema = owner.schema_for(obj.api_version, obj.kind, strict)
         redact = obj.kind == "Secret"
-        return explain_errors(validator.iter_errors(obj.data), schema, redact)
+        errors = validator.iter_errors(obj.data)
+        return explain_errors(errors, schema, redact, obj.data)
 
     def _report_missing(self, obj: KubeObject, report: Recorder) -> bool:
         """Report an object without a schema; True if its apiVersion is wrong."""

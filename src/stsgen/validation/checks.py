@@ -99,7 +99,9 @@ CHECKS_BY_ID: dict[str, Rule] = {
             Wrong types (a string where an integer belongs), missing required
             fields, values outside an enum, pattern or range declared by the schema
             of the Kubernetes version checked (--kubernetes-version), or by the CRD
-            of a custom resource.
+            of a custom resource. Also numbers no request can carry, wherever they
+            stand: .nan and .inf, which kubectl cannot encode as JSON, and integers
+            too long to read.
             """,
         ),
         _check(

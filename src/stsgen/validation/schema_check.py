@@ -46,16 +46,17 @@ class SchemaProblem(NamedTuple):
 
 
 def explain_errors(
-    errors: Iterable[Any], schema: dict | None, redact: bool = False
+    errors: Iterable[Any], schema: dict | None, redact: bool = False, data: Any = None
 ) -> list[SchemaProblem]:
     """Turn a validator's errors into problems, one per bad node.
 
     ``schema`` is the schema validated against, used to suggest a near-miss field
-    name; ``redact`` leaves values out of every message (a Secret's data).
+    name; ``redact`` leaves values out of every message (a Secret's data);
+    ``data`` is what was validated, whose values messages show as written.
     """
     problems: list[SchemaProblem] = []
     for error in errors:
-        problems.extend(_convert(error, schema, redact))
+        problems.extend(_convert(error, schema, redact, data))
 
     # A value of the wrong type fails every other keyword too; keep the type.
     typed = {p.path for p in problems if p.keyword == "type"}
@@ -71,11 +72,13 @@ def explain_errors(
     return kept
 
 
-def _convert(error: Any, schema: dict | None, redact: bool) -> list[SchemaProblem]:
+def _convert(
+    error: Any, schema: dict | None, redact: bool, data: Any
+) -> list[SchemaProblem]:
     kind = error.kind
     name = type(kind).__name__
     path: Path = tuple(error.instance_path)
-    value = error.instance
+    value = _as_written(error, data)
 
     if name in ("AdditionalProperties", "UnevaluatedProperties"):
         unexpected = getattr(kind, "unexpected", None) or []
@@ -86,7 +89,7 @@ def _convert(error: Any, schema: dict | None, redact: bool) -> list[SchemaProble
             for key in unexpected
         ]
     if name in ("AnyOf", "OneOfNotValid"):
-        return _convert_branches(error, schema, redact)
+        return _convert_branches(error, schema, redact, data)
     if name == "Required":
         return [
             SchemaProblem(SCHEMA, (*path, kind.property), "required field is missing")
@@ -97,8 +100,22 @@ def _convert(error: Any, schema: dict | None, redact: bool) -> list[SchemaProble
     return [SchemaProblem(SCHEMA, path, message, name.lower())]
 
 
+def _as_written(error: Any, data: Any) -> Any:
+    """The failing value as the object holds it: jsonschema-rs hands back
+    integers past 64 bits as floats, and infinities as null."""
+    if data is None:
+        return error.instance
+    node = data
+    for step in error.instance_path:
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            return error.instance
+    return node
+
+
 def _convert_branches(
-    error: Any, schema: dict | None, redact: bool
+    error: Any, schema: dict | None, redact: bool, data: Any
 ) -> list[SchemaProblem]:
     """Explain an anyOf/oneOf failure by what its branches have in common."""
     here = tuple(error.instance_path)
@@ -117,7 +134,7 @@ def _convert_branches(
 
     if not specific or not any(specific):
         message = (
-            describe_type(wanted, error.instance)
+            describe_type(wanted, _as_written(error, data))
             if wanted
             else ("does not match any of the allowed forms")
         )
@@ -139,7 +156,7 @@ def _convert_branches(
     )
     problems: list[SchemaProblem] = []
     for inner in best:
-        problems.extend(_convert(inner, schema, redact))
+        problems.extend(_convert(inner, schema, redact, data))
     return problems
 
 
@@ -213,7 +230,10 @@ def show(value: Any, redact: bool = False) -> str:
         return type_word(value)
     if isinstance(value, str) and len(value) > _MAX_SHOWN_CHARS:
         value = value[:_MAX_SHOWN_CHARS] + "..."
-    return json.dumps(value, ensure_ascii=False)
+    text = json.dumps(value, ensure_ascii=False)
+    if isinstance(value, int) and len(text) > _MAX_SHOWN_CHARS:
+        return f"{text[:20]}... ({len(text.lstrip('-'))} digits)"
+    return text
 
 
 def describe_error(name: str, kind: Any, value: Any, redact: bool, error: Any) -> str:

@@ -218,6 +218,39 @@ def test_values_files_are_read_as_helm_and_the_api_server_read_them(tmp_path) ->
     assert str(caught.value).startswith('values: containerName: "12:30"')
 
 
+@pytest.mark.parametrize(
+    ("written", "message"),
+    [
+        (".inf", "values: replicas: .inf or a number too long is not a usable value"),
+        ("9" * 5000, "values: replicas: .inf or a number too long is not a usable"),
+        (".nan", "values: replicas: NaN is not a usable value"),
+    ],
+    ids=["inf", "digits", "nan"],
+)
+def test_numbers_no_json_can_carry_are_named_as_written(
+    tmp_path, written: str, message: str
+) -> None:
+    # The schema engine alone would report them as null.
+    path = tmp_path / "values.yaml"
+    path.write_text(f"replicas: {written}\n")
+
+    with pytest.raises(ValuesError) as caught:
+        load_values(find_blueprint("statefulset"), [str(path)])
+
+    assert str(caught.value).startswith(message)
+
+
+def test_a_long_value_is_shown_shortened() -> None:
+    with pytest.raises(ValuesError) as caught:
+        load_values(
+            find_blueprint("statefulset"), sets=[SetExpression("replicas=" + "9" * 500)]
+        )
+
+    assert str(caught.value) == (
+        f'values: replicas: "{"9" * 60}..." is not of type integer'
+    )
+
+
 def test_a_name_that_is_neither_empty_nor_a_label_says_what_is_wrong() -> None:
     with pytest.raises(ValuesError) as caught:
         load_values(find_blueprint("statefulset"), flags={"namespace": "Bad_NS"})
