@@ -322,6 +322,31 @@ def test_a_full_output_is_one_line_and_exit_2() -> None:
     assert completed.stderr == "stsgen: error: output: No space left on device\n"
 
 
+@pytest.mark.parametrize(
+    ("closed", "args"),
+    [(1, ["statefulset"]), (2, ["statefulset", "--replicas", "-1"])],
+    ids=["stdout", "stderr"],
+)
+def test_a_closed_standard_stream_is_no_internal_error(
+    closed: int, args: list[str]
+) -> None:
+    # Python leaves sys.stdout or sys.stderr as None when the fd is closed (>&-).
+    completed = subprocess.run(
+        [sys.executable, "-m", "stsgen", "render", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+        preexec_fn=lambda: os.close(closed),
+    )
+
+    assert completed.returncode == 2
+    if closed == 1:
+        assert completed.stderr == "stsgen: error: output: standard output is closed\n"
+    else:
+        assert completed.stdout == ""
+
+
 def claim_specs(run) -> list[dict]:
     (statefulset,) = [
         d for d in yaml.safe_load_all(run.stdout) if d["kind"] == "StatefulSet"
