@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -193,7 +194,30 @@ def test_render_validates_before_printing() -> None:
     assert run.code == 1, run
     assert run.stdout == ""
     assert "[service-port-name]" in run.stderr
-    assert "statefulset/service.yaml.j2" in run.stderr
+    assert run.stderr.endswith(
+        "stsgen: error: the rendered manifests fail validation, so nothing was "
+        "printed (lines are those of the YAML output; --no-validate prints it)\n"
+    )
+
+
+def test_render_findings_point_at_lines_of_the_printed_output() -> None:
+    # The same value is wrong in both documents: each finding's line and column
+    # must hold it in the stream --no-validate prints.
+    failing = run_cli("render", "statefulset", "--set", "labels.a=bad value")
+    printed = run_cli(
+        "render", "statefulset", "--set", "labels.a=bad value", "--no-validate"
+    )
+
+    places = re.findall(r"^  (\d+):(\d+) +error +(\S+):", failing.stderr, re.MULTILINE)
+    lines = printed.stdout.splitlines()
+    assert [path for _, _, path in places] == [
+        "metadata.labels.a",
+        "metadata.labels.a",
+        "spec.template.metadata.labels.a",
+    ]
+    for line, column, _ in places:
+        assert lines[int(line) - 1][int(column) - 1 :] == "a: bad value"
+    assert failing.stderr.startswith("rendered output\n")
 
 
 def test_no_validate_prints_what_was_rendered() -> None:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
+    from stsgen.documents import Document
     from stsgen.rendering.engine import Rendering
 
 
@@ -177,13 +178,13 @@ def _validate_rendering(rendering: "Rendering", kubernetes_version: str | None) 
     from stsgen.validation.options import ValidationOptions
 
     options = ValidationOptions(kubernetes_version=kubernetes_version, workers=1)
-    documents = [document.document for document in rendering.documents]
+    documents = _as_printed(rendering)
     results, summary = validate_documents(documents, options)
     if not summary.error_findings and not summary.warning_findings:
         return
 
     # Reporters are imported only when there is something to report.
-    from stsgen.cli.app import state, use_color
+    from stsgen.cli.app import echo_error, state, use_color
     from stsgen.errors import ExitCode
     from stsgen.output import REPORTER_BY_NAME
 
@@ -197,7 +198,36 @@ def _validate_rendering(rendering: "Rendering", kubernetes_version: str | None) 
         reporter.report(result)
     reporter.finish(summary)
     if failed(summary, options.fail_on):
+        echo_error(
+            "the rendered manifests fail validation, so nothing was printed "
+            "(lines are those of the YAML output; --no-validate prints it)"
+        )
         raise typer.Exit(int(ExitCode.INVALID))
+
+
+def _as_printed(rendering: "Rendering") -> list["Document"]:
+    """The rendered documents placed in the YAML stream render prints: a
+    finding's line is then one the user can look up in that output."""
+    from stsgen.documents import Document
+    from stsgen.rendering.writing import stream_lines
+
+    return [
+        Document(
+            RENDERED_SOURCE,
+            document.document.index,
+            document.data,
+            document.document.node,
+            document.document.duplicate_keys,
+            start,
+            document.document.non_finite,
+        )
+        for document, start in zip(
+            rendering.documents, stream_lines(rendering.documents), strict=True
+        )
+    ]
+
+
+RENDERED_SOURCE = "rendered output"
 
 
 def _resolve_version(text: str | None) -> str:

@@ -256,6 +256,10 @@ def _template_position(root: Path, default: str) -> str:
 def _parse_output(name: str, text: str, first_index: int) -> list[RenderedDocument]:
     documents = []
     for chunk_text, line in _split_documents(text):
+        # Parsed as printed, so that node lines count from the printed text.
+        stripped = chunk_text.lstrip("\n")
+        line += len(chunk_text) - len(stripped)
+        chunk_text = stripped.rstrip("\n") + "\n"
         try:
             parsed = list(iter_documents(chunk_text, name, line_offset=line))
         except DocumentError as exc:
@@ -269,9 +273,7 @@ def _parse_output(name: str, text: str, first_index: int) -> list[RenderedDocume
         document = parsed[0]
         document.index = first_index + len(documents)
         _check_object(name, document)
-        documents.append(
-            RenderedDocument(name, chunk_text.strip("\n") + "\n", document)
-        )
+        documents.append(RenderedDocument(name, chunk_text, document))
     return documents
 
 

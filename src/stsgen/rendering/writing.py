@@ -35,6 +35,20 @@ def format_stream(documents: Sequence[RenderedDocument]) -> str:
     )
 
 
+# Lines format_stream prints before each document's text.
+STREAM_HEADER_LINES = 2
+
+
+def stream_lines(documents: Sequence[RenderedDocument]) -> list[int]:
+    """The 0-based line of format_stream's output where each document's text starts."""
+    starts, line = [], 0
+    for document in documents:
+        line += STREAM_HEADER_LINES
+        starts.append(line)
+        line += document.text.count("\n")
+    return starts
+
+
 def format_json_list(documents: Sequence[RenderedDocument]) -> str:
     listing = {
         "apiVersion": "v1",
