@@ -9,8 +9,11 @@ file, line and column when something is wrong with it.
 
 from __future__ import annotations
 
+import base64
+import decimal
 import math
 import re
+import struct
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -112,11 +115,10 @@ def _child(node: yaml.Node, step: str | int) -> tuple[yaml.Node | None, Any]:
 
 
 def _key_text(node: yaml.Node) -> str:
-    if isinstance(node, yaml.ScalarNode):
-        if not node.style:  # plain: "" from the C parser, None from PyYAML
-            return _json_key(resolve_plain(node.value))
-        return node.value
-    return ""
+    try:
+        return key_text(node)
+    except yaml.YAMLError:
+        return ""  # never a key of data that was read
 
 
 # Plain scalars that sigs.k8s.io/yaml's copy of go-yaml v2 (behind kubectl, Helm
@@ -228,8 +230,6 @@ _TAG_BY_TYPE = {
 }
 
 
-_MAP_TAG = "tag:yaml.org,2002:map"
-_SEQ_TAG = "tag:yaml.org,2002:seq"
 # Plain scalars resolved to a tag, shared by every loader: keys and many values
 # (names, kinds, ports, booleans) repeat from document to document. Emptied when
 # full, so unusual input cannot grow it without bound.
@@ -265,122 +265,152 @@ class KubeLoader(yaml.CSafeLoader):
         return super().resolve(kind, value, implicit)
 
     def construct_document(self, node: yaml.Node) -> Any:
-        """Build a document's data: the same values as PyYAML's constructor, built
-        by a direct walk for the plain tags that make up manifests (its generic
-        machinery costs about half the time of reading a manifest)."""
+        """Build a document's data as go-yaml v2 decodes it into untyped values.
+
+        A direct walk, not PyYAML's constructor machinery, which costs about half
+        the time of reading a manifest. Tags matter on scalars only: go-yaml
+        reads a tagged mapping (``!!set {a, b}``) as a mapping and a tagged
+        sequence as a sequence, and hands over the text of a scalar whose tag it
+        does not resolve (``!foo bar``).
+        """
         self._built: dict[int, Any] = {}
         try:
             return self._build(node)
         finally:
             self._built = {}
-            self.constructed_objects = {}
-            self.recursive_objects = {}
 
     def _build(self, node: yaml.Node) -> Any:
-        tag = node.tag
         if type(node) is yaml.ScalarNode:
-            if tag == _STR_TAG:
+            if node.tag == _STR_TAG:
                 return node.value
-            constructor = _SCALAR_CONSTRUCTORS.get(tag)
-            if constructor is not None:
-                return constructor(self, node)
-            return self.construct_object(node, deep=True)
+            value = scalar_value(node)
+            # inf - inf and nan - nan are both NaN, which equals nothing.
+            if value.__class__ is float and value - value != 0:
+                self.non_finite = True
+            return value
         # An alias is the same node again: build it once, as PyYAML does.
         built = self._built.get(id(node))
         if built is not None:
             return built
-        if type(node) is yaml.MappingNode and tag == _MAP_TAG:
+        if type(node) is yaml.MappingNode:
             if any(key.tag == _MERGE_TAG for key, _ in node.value):
                 self.flatten_mapping(node)
             mapping: dict[str, Any] = {}
             self._built[id(node)] = mapping
             for key_node, value_node in node.value:
-                key = _json_key(self._build(key_node))
+                key = key_text(key_node)
                 if key in mapping:
                     mark = key_node.start_mark
                     self.duplicate_keys.append((key, mark.line + 1, mark.column + 1))
                 mapping[key] = self._build(value_node)
             return mapping
-        if type(node) is yaml.SequenceNode and tag == _SEQ_TAG:
-            items: list[Any] = []
-            self._built[id(node)] = items
-            for item in node.value:
-                items.append(self._build(item))
-            return items
-        return self.construct_object(node, deep=True)
+        items: list[Any] = []
+        self._built[id(node)] = items
+        for item in node.value:
+            items.append(self._build(item))
+        return items
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
-        self.flatten_mapping(node)
-        mapping: dict[str, Any] = {}
-        for key_node, value_node in node.value:
-            key = self.construct_object(key_node, deep=True)
-            key = _json_key(key)
-            if key in mapping:
-                mark = key_node.start_mark
-                self.duplicate_keys.append((key, mark.line + 1, mark.column + 1))
-            mapping[key] = self.construct_object(value_node, deep=deep)
-        return mapping
 
-    def construct_yaml_map(self, node: yaml.MappingNode) -> Iterator[dict]:
-        data: dict[str, Any] = {}
-        yield data
-        data.update(self.construct_mapping(node))
+def scalar_value(node: yaml.ScalarNode) -> Any:
+    """A scalar's value as go-yaml v2 decodes it into untyped data.
 
-    def construct_as_text(self, node: yaml.ScalarNode) -> str:
-        return node.value
-
-    def construct_scalar_value(self, node: yaml.ScalarNode) -> Any:
-        """A boolean, number or null: read as go-yaml reads it when plain; quoted
-        with an explicit tag (``!!int "8"``), as PyYAML does."""
-        if not node.style:  # plain: "" from the C parser, None from PyYAML
-            value = resolve_plain(node.value)
-        else:
-            value = _SAFE_SCALARS[node.tag](self, node)
-        # inf - inf and nan - nan are both NaN, which equals nothing.
-        if value.__class__ is float and value - value != 0:
-            self.non_finite = True
+    Nulls, booleans and numbers are resolved from the text, quoted or not, and an
+    explicit tag the text does not fit is an error; timestamps stay text, and so
+    does any scalar whose tag go-yaml does not resolve.
+    """
+    tag = node.tag
+    if tag in _TYPED_TAGS:
+        value = resolve_plain(node.value)
+        found = _TAG_BY_TYPE[type(value)]
+        if found != tag and not (tag == _FLOAT_TAG and found == _INT_TAG):
+            problem = f"cannot decode {_short(found)} `{node.value}` as a {_short(tag)}"
+            raise _decode_error(problem, node)
         return value
+    if tag == _BINARY_TAG:
+        return _decode_binary(node)
+    return node.value
 
 
-def _json_key(key: Any) -> str:
+def key_text(node: yaml.Node) -> str:
+    """A mapping key as the YAML-to-JSON step writes it (sigs.k8s.io/yaml), which
+    refuses keys that are not strings, integers, floats or booleans."""
+    if type(node) is not yaml.ScalarNode:
+        raise _decode_error("a mapping key must be a scalar", node)
+    if node.tag == _STR_TAG:
+        return node.value
+    key = scalar_value(node)
     if isinstance(key, str):
         return key
-    if key is True:
-        return "true"
-    if key is False:
-        return "false"
-    if key is None:
-        return "null"
-    if isinstance(key, (list, dict, tuple)):
-        return str(key)
-    return str(key)
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    if isinstance(key, int) and not _GO_FLOAT_ONLY.fullmatch(node.value):
+        if -(2**63) <= key < 2**63:
+            return str(key)
+    elif isinstance(key, float):
+        return go_float32_text(key)
+    elif isinstance(key, int):  # a float without a fraction: as_sent made it one
+        return go_float32_text(float(node.value.replace("_", "")))
+    shown = "null" if key is None else node.value
+    raise _decode_error(f"unsupported map key {shown}", node)
 
 
-KubeLoader.add_constructor("tag:yaml.org,2002:map", KubeLoader.construct_yaml_map)
-KubeLoader.add_constructor("tag:yaml.org,2002:timestamp", KubeLoader.construct_as_text)
-KubeLoader.add_constructor("tag:yaml.org,2002:value", KubeLoader.construct_as_text)
-KubeLoader.add_constructor("tag:yaml.org,2002:binary", KubeLoader.construct_as_text)
-_SAFE_SCALARS = {
-    tag: yaml.SafeLoader.yaml_constructors[tag]
-    for tag in _TAG_BY_TYPE.values()
-    if tag != _STR_TAG
-}
-for _tag in _SAFE_SCALARS:
-    KubeLoader.add_constructor(_tag, KubeLoader.construct_scalar_value)
+def _decode_error(problem: str, node: yaml.Node) -> yaml.constructor.ConstructorError:
+    return yaml.constructor.ConstructorError(None, None, problem, node.start_mark)
 
-# The scalar constructors _build calls directly; none of them is a generator.
-_SCALAR_CONSTRUCTORS = {
-    tag: KubeLoader.yaml_constructors[tag]
-    for tag in (
-        "tag:yaml.org,2002:null",
-        "tag:yaml.org,2002:bool",
-        "tag:yaml.org,2002:int",
-        "tag:yaml.org,2002:float",
-        "tag:yaml.org,2002:timestamp",
-        "tag:yaml.org,2002:binary",
-        "tag:yaml.org,2002:value",
-    )
-}
+
+def _short(tag: str) -> str:
+    return tag.replace("tag:yaml.org,2002:", "!!")
+
+
+def _decode_binary(node: yaml.ScalarNode) -> str:
+    # go-yaml decodes it (base64, where only line breaks may be left out) and
+    # hands the bytes over as a string, which JSON then carries as UTF-8.
+    try:
+        data = base64.b64decode(node.value.translate(_LINE_BREAKS), validate=True)
+    except ValueError:
+        raise _decode_error(
+            "!!binary value contains invalid base64 data", node
+        ) from None
+    return data.decode("utf-8", "replace")
+
+
+def go_float32_text(value: float) -> str:
+    """A float as sigs.k8s.io/yaml writes a float map key: Go's
+    ``strconv.FormatFloat(key, 'g', -1, 32)``, the shortest text of its 32-bit
+    value, with an exponent from 1e+06 up and below 1e-04."""
+    try:
+        single = struct.unpack("f", struct.pack("f", value))[0]
+    except OverflowError:
+        single = math.copysign(math.inf, value)
+    if math.isnan(single):
+        return ".nan"
+    if math.isinf(single):
+        return ".inf" if single > 0 else "-.inf"
+    if single == 0:
+        return "-0" if math.copysign(1, single) < 0 else "0"
+    for precision in range(9):
+        text = f"{single:.{precision}e}"
+        if struct.unpack("f", struct.pack("f", float(text)))[0] == single:
+            break
+    mantissa, exponent_text = text.split("e")
+    exponent = int(exponent_text)
+    if exponent < -4 or exponent >= 6:
+        return f"{mantissa}e{'-' if exponent < 0 else '+'}{abs(exponent):02d}"
+    digits = len(mantissa.lstrip("-").replace(".", ""))
+    return f"{decimal.Decimal(text):.{max(digits - exponent - 1, 0)}f}"
+
+
+_FLOAT_TAG = "tag:yaml.org,2002:float"
+_INT_TAG = "tag:yaml.org,2002:int"
+_BINARY_TAG = "tag:yaml.org,2002:binary"
+_TYPED_TAGS = frozenset(
+    ["tag:yaml.org,2002:null", "tag:yaml.org,2002:bool", _INT_TAG, _FLOAT_TAG]
+)
+_LINE_BREAKS = str.maketrans("", "", "\r\n")
+# A number go-yaml reads as a float, though it may arrive as an integer (1e3).
+_GO_FLOAT_ONLY = re.compile(
+    r"[-+]?(?:\.[0-9_]+|[0-9_]+\.[0-9_]*|[0-9_.]+[eE][-+]?[0-9]+)"
+)
 
 
 def decode_text(raw: bytes, source: str) -> str:
