@@ -45,6 +45,7 @@ spec:
             properties:
               name: {type: string, pattern: '^[a-z]+$'}
               lookahead: {type: string, pattern: '^(?!x)'}
+              word: {type: string, pattern: '^[[:alpha:]][[:alnum:]_]*$'}
               replicas: {type: integer, minimum: 1, maximum: 9}
               ratio: {type: number, minimum: 0, exclusiveMinimum: true}
               mode: {type: string, enum: [fast, safe]}
@@ -230,6 +231,11 @@ def test_int_or_string_rejects_other_types(registry, value):
 
 def test_pattern(registry):
     assert paths(registry, widget(name="ABC")) == [["spec", "name"]]
+
+
+def test_pattern_with_posix_classes_matches_as_in_go(registry):
+    assert paths(registry, widget(word="abc_1")) == []
+    assert paths(registry, widget(word="1abc")) == [["spec", "word"]]
 
 
 def test_pattern_the_regex_engine_cannot_compile_is_not_checked(registry):

@@ -23,6 +23,7 @@ from stsgen.schemas import (
     SchemaStore,
     build_validator,
 )
+from stsgen.validation.go_regex import ecma_pattern
 
 log = logging.getLogger(__name__)
 
@@ -298,10 +299,11 @@ def convert_schema(
         elif key == "enum":
             if isinstance(value, list):
                 out[key] = list(value)
-        elif key == "pattern":
-            if isinstance(value, str) and pattern_compiles(value):
-                out[key] = value
-            elif isinstance(value, str):
+        elif key == "pattern" and isinstance(value, str):
+            translated = ecma_pattern(value)
+            if translated is not None and pattern_compiles(translated):
+                out[key] = translated
+            else:
                 log.debug("pattern %r does not compile here; not checked", value)
         elif key in NUMERIC_KEYWORDS and _fits(key, value):
             out[key] = value

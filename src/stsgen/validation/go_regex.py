@@ -1,0 +1,95 @@
+"""CRD patterns are Go regular expressions (RE2); the schema engine reads ECMA-262.
+
+The two agree on what CRD authors write, except inside brackets: RE2 allows POSIX
+classes there (``[[:alpha:]]``), which are spelled out here as the ASCII ranges
+RE2 gives them, and reads a ``[`` anywhere and a ``]`` first as themselves.
+"""
+
+from __future__ import annotations
+
+# RE2's POSIX classes (re2/syntax: "ASCII character class"), as ECMA ranges.
+POSIX_CLASSES = {
+    "alnum": "0-9A-Za-z",
+    "alpha": "A-Za-z",
+    "ascii": "\\x00-\\x7F",
+    "blank": "\\t ",
+    "cntrl": "\\x00-\\x1F\\x7F",
+    "digit": "0-9",
+    "graph": "!-~",
+    "lower": "a-z",
+    "print": " -~",
+    "punct": "!-\\/:-@\\[-`{-~",
+    "space": "\\t\\n\\v\\f\\r ",
+    "upper": "A-Z",
+    "word": "0-9A-Za-z_",
+    "xdigit": "0-9A-Fa-f",
+}
+
+
+def ecma_pattern(pattern: str) -> str | None:
+    """``pattern`` as the schema engine must read it to match what RE2 matches;
+    None when it has no such spelling (a negated POSIX class beside other
+    members, ``[a[:^digit:]]``)."""
+    if "[" not in pattern:
+        return pattern
+    out: list[str] = []
+    index, length = 0, len(pattern)
+    while index < length:
+        char = pattern[index]
+        if char == "\\":
+            out.append(pattern[index : index + 2])
+            index += 2
+        elif char == "[":
+            end, members = _bracket(pattern, index)
+            if members is None:
+                return None
+            out.append(members)
+            index = end
+        else:
+            out.append(char)
+            index += 1
+    return "".join(out)
+
+
+def _bracket(pattern: str, start: int) -> tuple[int, str | None]:
+    """Translate the bracket expression opening at ``start``; return where it
+    ends and its ECMA spelling."""
+    index = start + 1
+    negated = pattern.startswith("^", index)
+    if negated:
+        index += 1
+    parts: list[str] = []
+    negated_classes: list[str] = []
+    first = True
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "]" and not first:
+            break
+        first = False
+        if char == "\\":
+            parts.append(pattern[index : index + 2])
+            index += 2
+            continue
+        if pattern.startswith("[:", index):
+            close = pattern.find(":]", index + 2)
+            name = pattern[index + 2 : close] if close > 0 else ""
+            ranges = POSIX_CLASSES.get(name.lstrip("^"))
+            if ranges is not None:
+                if name.startswith("^"):
+                    negated_classes.append(ranges)
+                else:
+                    parts.append(ranges)
+                index = close + 2
+                continue
+        # A "[" or "]" that RE2 reads as itself: escaped for ECMA's sake.
+        parts.append("\\" + char if char in "[]" else char)
+        index += 1
+    else:
+        return len(pattern), "".join(["[", "^" if negated else "", *parts])
+    end = index + 1
+    if negated_classes:
+        # [[:^digit:]] is [^0-9]; beside other members it has no ECMA spelling.
+        if negated or parts or len(negated_classes) > 1:
+            return end, None
+        return end, f"[^{negated_classes[0]}]"
+    return end, "".join(["[", "^" if negated else "", *parts, "]"])
