@@ -355,9 +355,50 @@ def describe_error(error: Any, schema: dict[str, Any]) -> str:
         return f"{_where([*path, key])}: unknown key{hint}"
     if kind.name in ("anyOf", "oneOfNotValid") and getattr(kind, "context", None):
         branches = [branch for group in kind.context for branch in group]
+        wanted = _alternatives(branches, path, schema)
+        if wanted:
+            from stsgen.validation.schema_check import show
+
+            return f"{_where(path)}: {show(error.instance)} is not {wanted}"
         if branches:
             return describe_error(_most_telling(branches), schema)
     return f"{_where(path)}: {_expectation(error, schema)}"
+
+
+def _alternatives(
+    branches: list[Any], path: list[Any], schema: dict[str, Any]
+) -> str | None:
+    """What a scalar failing every branch at this very node could have been:
+    ``null or integer``, ``"", "-" or a DNS-1123 subdomain``; None when some
+    branch failed deeper, or for a reason not put in words here."""
+    types: list[str] = []
+    others: list[str] = []
+    for branch in branches:
+        if list(branch.instance_path) != path:
+            return None
+        kind = branch.kind
+        name = kind.name
+        if name == "type":
+            types.extend(_type_names(kind.types).split(" or "))
+        elif name == "enum":
+            others.extend(json.dumps(option) for option in kind.options)
+        elif name == "const":
+            others.append(json.dumps(kind.expected_value))
+        elif name == "pattern":
+            described = _schema_at(schema, branch.schema_path[:-1]).get("description")
+            others.append(described or f"matching {kind.pattern}")
+        elif name == "minimum":
+            others.append(f"at least {kind.limit}")
+        elif name == "maximum":
+            others.append(f"at most {kind.limit}")
+        else:
+            return None
+    words = list(dict.fromkeys(others))
+    if types:
+        words.insert(0, "of type " + " or ".join(dict.fromkeys(types)))
+    if not words:
+        return None
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
 
 
 def _where(path: Sequence[str | int]) -> str:

@@ -255,4 +255,33 @@ def test_a_name_that_is_neither_empty_nor_a_label_says_what_is_wrong() -> None:
     with pytest.raises(ValuesError) as caught:
         load_values(find_blueprint("statefulset"), flags={"namespace": "Bad_NS"})
 
-    assert str(caught.value).startswith('values: namespace: "Bad_NS" is not a DNS-1123')
+    assert str(caught.value) == (
+        'values: namespace: "Bad_NS" is not "" or a DNS-1123 label '
+        "(lower case letters, digits and '-')"
+    )
+
+
+@pytest.mark.parametrize(
+    ("expression", "message"),
+    [
+        (
+            "storage.className=Bad_SC",
+            'storage.className: "Bad_SC" is not "", "-" or a DNS-1123 subdomain',
+        ),
+        (
+            "terminationGracePeriodSeconds=abc",
+            'terminationGracePeriodSeconds: "abc" is not of type null or integer',
+        ),
+        (
+            "terminationGracePeriodSeconds=-1",
+            "terminationGracePeriodSeconds: -1 is not of type null or at least 0",
+        ),
+    ],
+)
+def test_a_value_failing_every_alternative_names_them_all(
+    expression: str, message: str
+) -> None:
+    with pytest.raises(ValuesError) as caught:
+        load_values(find_blueprint("statefulset"), sets=[SetExpression(expression)])
+
+    assert str(caught.value).startswith(f"values: {message}")
