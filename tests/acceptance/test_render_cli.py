@@ -140,9 +140,41 @@ def test_bad_input_from_the_installed_command_has_no_traceback() -> None:
     assert run.code == 2
     assert run.stdout == ""
     assert "Traceback" not in run.stderr
-    assert (
-        run.stderr == "stsgen: error: values: replicas: -5 is below the minimum of 0\n"
+    assert run.stderr == (
+        "stsgen: error: values: replicas: -5 is below the minimum of 0 "
+        "(from --set replicas)\n"
     )
+
+
+def test_a_bad_value_is_reported_where_it_was_given(tmp_path: Path) -> None:
+    (tmp_path / "base.yaml").write_text("replicas: 2\nstorage:\n  size: 1Gi\n")
+    (tmp_path / "prod.yaml").write_text("name: web\nstorage:\n  size: 10Gb\n")
+
+    from_file = run_command(
+        "render", "statefulset", "-f", "base.yaml", "-f", "prod.yaml", cwd=tmp_path
+    )
+    overridden = run_command(
+        "render",
+        "statefulset",
+        "-f",
+        "prod.yaml",
+        "--set",
+        "storage.size=5Gb",
+        cwd=tmp_path,
+    )
+    from_flag = run_command(
+        "render", "statefulset", "-f", "prod.yaml", "--storage-size", "x", cwd=tmp_path
+    )
+
+    assert from_file.stderr == (
+        "stsgen: error: prod.yaml:3:3: storage.size: "
+        '"10Gb" is not a quantity such as 512Mi, 10Gi or 1Ti\n'
+    )
+    assert overridden.stderr.endswith(
+        "is not a quantity such as 512Mi, 10Gi or 1Ti (from --set storage.size)\n"
+    )
+    assert from_flag.stderr.endswith("(from --storage-size)\n")
+    assert (from_file.code, overridden.code, from_flag.code) == (2, 2, 2)
 
 
 def test_output_dir_writes_files_and_refuses_foreign_ones(tmp_path: Path) -> None:

@@ -17,9 +17,10 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
-from stsgen.documents import DocumentError, iter_documents, non_finite_values
+from stsgen.documents import Document, DocumentError, iter_documents, non_finite_values
 from stsgen.errors import ValuesError
 from stsgen.rendering.blueprints import Blueprint
+from stsgen.rendering.origins import Origin, origin_of
 
 # Guards a `--set a[100000]=x` from allocating a huge list, as Helm does.
 MAX_SET_INDEX = 65536
@@ -40,13 +41,18 @@ def load_values(
 ) -> dict[str, Any]:
     """Merge every source of values for ``blueprint`` and check the result."""
     values = _read_defaults(blueprint)
+    origins: list[Origin] = []
 
     for name in files:
-        values = merge(values, read_values_file(name))
+        document = read_values_file(name)
+        values = merge(values, document.data)
+        origins.append(Origin("<stdin>" if name == "-" else name, document))
 
     for expression in sets:
+        flag = "--set-string" if expression.as_string else "--set"
         for path, value in parse_set(expression.text, expression.as_string):
             assign(values, path, value)
+            origins.append(Origin(f"{flag} {_show(path)}", path=tuple(path)))
 
     for flag, value in (flags or {}).items():
         if value is None:
@@ -54,9 +60,11 @@ def load_values(
         target = blueprint.flags.get(flag)
         if target is None:
             raise ValuesError(f"blueprint {blueprint.name} has no --{flag} option")
-        assign(values, parse_key(target), value)
+        path = parse_key(target)
+        assign(values, path, value)
+        origins.append(Origin(f"--{flag.replace('_', '-')}", path=tuple(path)))
 
-    check_values(values, _read_schema(blueprint), blueprint)
+    check_values(values, _read_schema(blueprint), blueprint, origins)
     return values
 
 
@@ -66,7 +74,7 @@ def _read_defaults(blueprint: Blueprint) -> dict[str, Any]:
         text = blueprint.values_file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise blueprint.fault(f"{name} is unreadable: {exc}") from None
-    return _parse_values(text, name, blueprint.fault)
+    return _parse_values(text, name, blueprint.fault).data
 
 
 def _read_schema(blueprint: Blueprint) -> dict[str, Any]:
@@ -78,7 +86,7 @@ def _read_schema(blueprint: Blueprint) -> dict[str, Any]:
         ) from None
 
 
-def read_values_file(name: str) -> dict[str, Any]:
+def read_values_file(name: str) -> Document:
     """Read one ``-f`` file (``-`` is stdin); it must hold a mapping.
 
     It is read as manifests are (and as Helm reads values, through the same YAML
@@ -95,10 +103,9 @@ def read_values_file(name: str) -> dict[str, Any]:
     return _parse_values(text, label, ValuesError)
 
 
-def _parse_values(
-    text: str, label: str, error: Callable[[str], Exception]
-) -> dict[str, Any]:
-    """The mapping a values file holds, or ``error`` naming where it is wrong."""
+def _parse_values(text: str, label: str, error: Callable[[str], Exception]) -> Document:
+    """The document of a values file, holding a mapping, or ``error`` naming
+    where it is wrong."""
     try:
         documents = list(iter_documents(text, label))
     except DocumentError as exc:
@@ -108,7 +115,7 @@ def _parse_values(
         line = documents[1].line
         raise error(f"{label}:{line}: a values file holds one YAML document")
     if not documents:
-        return {}
+        return Document(label, 0, {})
     document = documents[0]
     if document.duplicate_keys:
         key, line, column = document.duplicate_keys[0]
@@ -118,7 +125,7 @@ def _parse_values(
         raise error(
             f"{label}: values file must hold a mapping, not {type(data).__name__}"
         )
-    return data
+    return document
 
 
 def _read_text(name: str) -> str:
@@ -312,9 +319,13 @@ def _unescape(text: str) -> str:
 
 
 def check_values(
-    values: dict[str, Any], schema: dict[str, Any], blueprint: Blueprint
+    values: dict[str, Any],
+    schema: dict[str, Any],
+    blueprint: Blueprint,
+    origins: Sequence[Origin] = (),
 ) -> None:
-    """Raise ValuesError naming the first value that breaks the blueprint's schema."""
+    """Raise ValuesError naming the first value that breaks the blueprint's schema,
+    and where it was given: the values file and line, or the --set or flag."""
     import jsonschema_rs
 
     try:
@@ -333,16 +344,29 @@ def check_values(
     except ValueError:
         # jsonschema-rs gives up on data nested a few hundred levels deep.
         raise ValuesError("values nest too deeply to be checked") from None
-    if errors:
-        for path, number in non_finite_values(values):
-            # jsonschema-rs would see null here.
-            problem = "NaN" if math.isnan(number) else ".inf or a number too long"
-            raise ValuesError(f"{_where(path)}: {problem} is not a usable value")
-        raise ValuesError(describe_error(errors[0], schema))
+    if not errors:
+        return
+    for bad, number in non_finite_values(values):
+        # jsonschema-rs would see null here.
+        problem = "NaN" if math.isnan(number) else ".inf or a number too long"
+        raise ValuesError(
+            _placed(list(bad), f"{problem} is not a usable value", origins)
+        )
+    path, problem = describe_error(errors[0], schema)
+    raise ValuesError(_placed(path, problem, origins))
 
 
-def describe_error(error: Any, schema: dict[str, Any]) -> str:
-    """One line naming the value path and what was expected of it."""
+def _placed(path: list[str | int], problem: str, origins: Sequence[Origin]) -> str:
+    origin = origin_of(origins, path)
+    if origin is None:  # a default, or a value missing altogether
+        return f"{_where(path)}: {problem}"
+    if origin.document is not None:
+        return f"{origin.place(path)}: {_show(path)}: {problem}"
+    return f"{_where(path)}: {problem} (from {origin.label})"
+
+
+def describe_error(error: Any, schema: dict[str, Any]) -> tuple[list[str | int], str]:
+    """The value path an error is about, and what was expected there."""
     path = list(error.instance_path)
     kind = error.kind
     if kind.name == "additionalProperties":
@@ -352,17 +376,17 @@ def describe_error(error: Any, schema: dict[str, Any]) -> str:
         key = min(kind.unexpected)
         close = difflib.get_close_matches(key, allowed, n=1)
         hint = f"; did you mean {close[0]}?" if close else ""
-        return f"{_where([*path, key])}: unknown key{hint}"
+        return [*path, key], f"unknown key{hint}"
     if kind.name in ("anyOf", "oneOfNotValid") and getattr(kind, "context", None):
         branches = [branch for group in kind.context for branch in group]
         wanted = _alternatives(branches, path, schema)
         if wanted:
             from stsgen.validation.schema_check import show
 
-            return f"{_where(path)}: {show(error.instance)} is not {wanted}"
+            return path, f"{show(error.instance)} is not {wanted}"
         if branches:
             return describe_error(_most_telling(branches), schema)
-    return f"{_where(path)}: {_expectation(error, schema)}"
+    return path, _expectation(error, schema)
 
 
 def _alternatives(

@@ -210,20 +210,22 @@ def test_values_files_are_read_as_helm_and_the_api_server_read_them(tmp_path) ->
 
     with pytest.raises(ValuesError) as caught:
         load_values(find_blueprint("statefulset"), [str(path)])
-    assert str(caught.value).startswith("values: labels.debug: true is not of type")
+    assert str(caught.value) == (
+        f"{path}:1:10: labels.debug: true is not of type string"
+    )
 
     path.write_text("containerName: 12:30\n")
     with pytest.raises(ValuesError) as caught:
         load_values(find_blueprint("statefulset"), [str(path)])
-    assert str(caught.value).startswith('values: containerName: "12:30"')
+    assert str(caught.value).startswith(f'{path}:1:1: containerName: "12:30"')
 
 
 @pytest.mark.parametrize(
     ("written", "message"),
     [
-        (".inf", "values: replicas: .inf or a number too long is not a usable value"),
-        ("9" * 5000, "values: replicas: .inf or a number too long is not a usable"),
-        (".nan", "values: replicas: NaN is not a usable value"),
+        (".inf", "replicas: .inf or a number too long is not a usable value"),
+        ("9" * 5000, "replicas: .inf or a number too long is not a usable value"),
+        (".nan", "replicas: NaN is not a usable value"),
     ],
     ids=["inf", "digits", "nan"],
 )
@@ -237,7 +239,7 @@ def test_numbers_no_json_can_carry_are_named_as_written(
     with pytest.raises(ValuesError) as caught:
         load_values(find_blueprint("statefulset"), [str(path)])
 
-    assert str(caught.value).startswith(message)
+    assert str(caught.value) == f"{path}:1:1: {message}"
 
 
 def test_a_long_value_is_shown_shortened() -> None:
@@ -247,7 +249,8 @@ def test_a_long_value_is_shown_shortened() -> None:
         )
 
     assert str(caught.value) == (
-        f'values: replicas: "{"9" * 60}..." is not of type integer'
+        f'values: replicas: "{"9" * 60}..." is not of type integer '
+        "(from --set replicas)"
     )
 
 
@@ -257,7 +260,7 @@ def test_a_name_that_is_neither_empty_nor_a_label_says_what_is_wrong() -> None:
 
     assert str(caught.value) == (
         'values: namespace: "Bad_NS" is not "" or a DNS-1123 label '
-        "(lower case letters, digits and '-')"
+        "(lower case letters, digits and '-') (from --namespace)"
     )
 
 
@@ -285,3 +288,20 @@ def test_a_value_failing_every_alternative_names_them_all(
         load_values(find_blueprint("statefulset"), sets=[SetExpression(expression)])
 
     assert str(caught.value).startswith(f"values: {message}")
+
+
+def test_origins_follow_merging_maps_merge_lists_replace() -> None:
+    from stsgen.documents import iter_documents
+    from stsgen.rendering.origins import Origin, origin_of
+
+    (document,) = iter_documents("storage:\n  size: 1Gi\nports:\n- port: 80\n", "f")
+    origins = [
+        Origin("f", document),
+        Origin("--set storage.className", path=("storage", "className")),
+    ]
+
+    assert origin_of(origins, ["storage", "size"]) is origins[0]
+    assert origin_of(origins, ["storage", "className"]) is origins[1]
+    assert origin_of(origins, ["ports", 0, "name"]) is origins[0]  # its list
+    assert origin_of(origins, ["replicas"]) is None  # a default
+    assert origins[0].place(["ports", 0, "port"]) == "f:4:3"
