@@ -233,22 +233,21 @@ def test_render_validates_before_printing() -> None:
 
 
 def test_render_findings_point_at_lines_of_the_printed_output() -> None:
-    # The same value is wrong in both documents: each finding's line and column
-    # must hold it in the stream --no-validate prints.
-    failing = run_cli("render", "statefulset", "--set", "labels.a=bad value")
+    # Each finding's line and column must hold its field in the stream that
+    # --no-validate prints.
+    failing = run_cli("render", "statefulset", "--set", DUPLICATE_PORTS)
     printed = run_cli(
-        "render", "statefulset", "--set", "labels.a=bad value", "--no-validate"
+        "render", "statefulset", "--set", DUPLICATE_PORTS, "--no-validate"
     )
 
-    places = re.findall(r"^  (\d+):(\d+) +error +(\S+):", failing.stderr, re.MULTILINE)
+    places = re.findall(r"^  (\d+):(\d+) +error +(\S+):", failing.stderr, re.M)
     lines = printed.stdout.splitlines()
     assert [path for _, _, path in places] == [
-        "metadata.labels.a",
-        "metadata.labels.a",
-        "spec.template.metadata.labels.a",
+        "spec.ports[1].name",
+        "spec.template.spec.containers[0].ports[1].name",
     ]
     for line, column, _ in places:
-        assert lines[int(line) - 1][int(column) - 1 :] == "a: bad value"
+        assert lines[int(line) - 1][int(column) - 1 :] == "name: http"
     assert failing.stderr.startswith("rendered output\n")
 
 

@@ -377,6 +377,10 @@ def describe_error(error: Any, schema: dict[str, Any]) -> tuple[list[str | int],
         close = difflib.get_close_matches(key, allowed, n=1)
         hint = f"; did you mean {close[0]}?" if close else ""
         return [*path, key], f"unknown key{hint}"
+    if kind.name == "propertyNames":
+        inner = kind.error
+        described = _schema_at(schema, inner.schema_path[:-1]).get("description")
+        return [*path, inner.instance], f"the key is not {described or 'allowed'}"
     if kind.name in ("anyOf", "oneOfNotValid") and getattr(kind, "context", None):
         branches = [branch for group in kind.context for branch in group]
         wanted = _alternatives(branches, path, schema)

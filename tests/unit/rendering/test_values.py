@@ -144,6 +144,22 @@ def test_precedence_defaults_files_set_then_flags(tmp_path) -> None:
             "ports[0].name=a-very-long-port-name",
             'values: ports[0].name: "a-very-long-port-name" is longer than 15 characters',
         ),
+        (
+            "labels.tier=front end",
+            'values: labels.tier: "front end" is not a label value',
+        ),
+        ("labels.a\\.b/c/d=x", "values: labels['a.b/c/d']: the key is not a label key"),
+        (
+            "podAnnotations.Example\\.COM/x=1",
+            "values: podAnnotations['Example.COM/x']: 1",
+        ),
+        ("resources.limit.cpu=1", "values: resources.limit: unknown key; did you mean"),
+        ("resources.limits.cpu=lots", 'values: resources.limits.cpu: "lots" is not of'),
+        ("replicas=2147483648", "values: replicas: 2147483648 is above the maximum"),
+        (
+            "env[0].name=A,env[0].value=1",
+            "values: env[0].value: 1 is not of type string",
+        ),
     ],
     ids=[
         "typo",
@@ -153,6 +169,13 @@ def test_precedence_defaults_files_set_then_flags(tmp_path) -> None:
         "quantity",
         "max-unavailable",
         "port-name",
+        "label-value",
+        "label-key",
+        "annotation-key-case",
+        "resources-typo",
+        "resource-quantity",
+        "int32",
+        "env-value",
     ],
 )
 def test_schema_errors_name_the_value_path(expression: str, message: str) -> None:
