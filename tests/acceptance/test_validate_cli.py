@@ -657,3 +657,15 @@ def test_nothing_readable_is_error_lines_and_no_report(tmp_path) -> None:
     assert run.code == 2
     assert run.stdout == ""
     assert run.stderr.endswith("nowhere: no such file or directory\n")
+
+
+@pytest.mark.parametrize("stdin", ["", "# only a comment\n---\n"])
+def test_input_without_any_object_fails_as_kubectl_apply_does(stdin: str) -> None:
+    # An empty stream is what a failed render earlier in a pipe leaves.
+    run = run_command("validate", "-", stdin=stdin)
+
+    assert run.code == 1, run
+    assert run.stderr == (
+        "stsgen: error: no Kubernetes objects in the input: nothing was checked\n"
+    )
+    assert "0 objects" in run.stdout

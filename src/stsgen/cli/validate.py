@@ -98,8 +98,8 @@ def validate(
 
     Each object is checked against the OpenAPI schema of its kind for the chosen
     Kubernetes version (or the CRD that defines it), then by the rules the API
-    server enforces beyond the schema. Exit code: 0 valid, 1 invalid, 2 usage
-    error or unreadable path.
+    server enforces beyond the schema. Exit code: 0 valid, 1 invalid or no
+    object found, 2 usage error or unreadable path.
     """
     from stsgen.cli.app import echo_error, state, use_color
     from stsgen.output import REPORTER_BY_NAME
@@ -153,4 +153,9 @@ def validate(
     if problems or validation.unreadable_paths:
         raise typer.Exit(int(ExitCode.USAGE))
     if failed(validation.summary, options.fail_on):
+        raise typer.Exit(int(ExitCode.INVALID))
+    if not validation.summary.objects:
+        # As `kubectl apply` refuses to: an empty stream (say, from a render that
+        # failed earlier in a pipe) must not pass a CI check as valid.
+        echo_error("no Kubernetes objects in the input: nothing was checked")
         raise typer.Exit(int(ExitCode.INVALID))
