@@ -459,18 +459,12 @@ def test_a_service_name_starting_with_a_digit_warns_about_older_clusters(
     assert older.code == 1 and "is not a DNS-1035 label" in older.stderr
 
 
-def copy_blueprint(tmp_path: Path, name: str) -> Path:
-    """The bundled statefulset blueprint copied to ``tmp_path/name``, its imports
-    renamed to match."""
+def copy_blueprint(tmp_path: Path, name: str, blueprint: str = "statefulset") -> Path:
+    """A bundled blueprint copied, as it is, to ``tmp_path/name``."""
     import shutil
 
     folder = tmp_path / name
-    shutil.copytree(REPO / "templates" / "statefulset", folder)
-    for template in folder.glob("*.j2"):
-        text = template.read_text(encoding="utf-8")
-        template.write_text(
-            text.replace('"statefulset/', f'"{name}/'), encoding="utf-8"
-        )
+    shutil.copytree(REPO / "templates" / blueprint, folder)
     return folder
 
 
@@ -502,7 +496,7 @@ def test_a_blueprint_folder_of_ones_own_renders_by_path(tmp_path: Path) -> None:
             "has no attribute 'replicaz'",
         ),
         ("service.yaml.j2", ("{% if values.ports %}", "{% if %}"), "Expected an"),
-        ("service.yaml.j2", ('"web/_helpers.j2"', '"web/_gone.j2"'), "is missing"),
+        ("service.yaml.j2", ('"./_helpers.j2"', '"./_gone.j2"'), "is missing"),
         ("values.schema.json", ("{", "{{"), "values.schema.json is unreadable"),
         ("values.yaml", ("replicas: 3\n", "replicas: 3\nreplicas: 4\n"), "twice"),
         ("blueprint.yaml", ("description", "summary"), "has no description"),
@@ -523,12 +517,26 @@ def test_faults_of_a_blueprint_folder_are_one_line_naming_the_file(
     assert run.stderr.startswith("stsgen: error: web/")
 
 
+def test_a_copied_mysql_blueprint_renders_under_another_name(tmp_path: Path) -> None:
+    # Its templates import, and include scripts from a subfolder, by relative paths.
+    copy_blueprint(tmp_path, "db", "mysql")
+
+    own = run_command(
+        "render", "./db", "--generate-secret", "--no-validate", cwd=tmp_path
+    )
+    bundled = run_command("render", "mysql", "--generate-secret", "--no-validate")
+
+    assert own.code == 0, own
+    assert own.stdout.count("# Source: db/") == bundled.stdout.count("# Source: mysql/")
+    assert "start_replication_once" in own.stdout
+
+
 def test_a_blueprint_folder_cannot_include_files_beside_it(tmp_path: Path) -> None:
     folder = copy_blueprint(tmp_path, "web")
     (tmp_path / "other").mkdir()
     (tmp_path / "other" / "secret.j2").write_text("stolen: true\n")
     service = folder / "service.yaml.j2"
-    service.write_text(service.read_text() + '{% include "other/secret.j2" %}\n')
+    service.write_text(service.read_text() + '{% include "../other/secret.j2" %}\n')
 
     run = run_command("render", "./web", cwd=tmp_path)
 

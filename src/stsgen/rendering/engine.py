@@ -11,6 +11,7 @@ import hashlib
 import json
 import logging
 import os
+import posixpath
 import re
 import string
 import sys
@@ -117,6 +118,19 @@ class _BlueprintLoader(jinja2.FileSystemLoader):
         ]
 
 
+class _BlueprintEnvironment(jinja2.Environment):
+    """Templates name their blueprint's other files relative to themselves
+    (``{% import "./_helpers.j2" %}``), so a blueprint copied under another
+    folder name renders as it is."""
+
+    def join_path(self, template: str, parent: str) -> str:
+        if template.startswith(("./", "../")):
+            return posixpath.normpath(
+                posixpath.join(posixpath.dirname(parent), template)
+            )
+        return template
+
+
 def build_environment(
     root: Path,
     blueprints: set[str],
@@ -134,7 +148,7 @@ def build_environment(
     loader: jinja2.BaseLoader = _BlueprintLoader(root, blueprints)
     if compiled is not None:
         loader = jinja2.ChoiceLoader([jinja2.ModuleLoader(str(compiled)), loader])
-    environment = jinja2.Environment(
+    environment = _BlueprintEnvironment(
         loader=loader,
         bytecode_cache=_bytecode_cache() if cache and compiled is None else None,
         undefined=jinja2.StrictUndefined,

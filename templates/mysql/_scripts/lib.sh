@@ -3,6 +3,6 @@
     functions (_scripts/common.sh). Rendered once, into the scripts ConfigMap. #}
 # shellcheck shell=bash
 # lib.sh: functions shared by init-config.sh, seed-data.sh and sidecar.sh.
-{% include "mysql/_scripts/" ~ values.flavor ~ ".sh" %}
+{% include "./" ~ values.flavor ~ ".sh" %}
 
-{% include "mysql/_scripts/common.sh" %}
+{% include "./common.sh" %}
