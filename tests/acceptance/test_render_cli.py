@@ -240,7 +240,7 @@ def test_render_findings_point_at_lines_of_the_printed_output() -> None:
         "render", "statefulset", "--set", DUPLICATE_PORTS, "--no-validate"
     )
 
-    places = re.findall(r"^  (\d+):(\d+) +error +(\S+):", failing.stderr, re.M)
+    places = re.findall(r"^  (\d+):(\d+) +error +(\S+):", failing.stderr, re.MULTILINE)
     lines = printed.stdout.splitlines()
     assert [path for _, _, path in places] == [
         "spec.ports[1].name",

@@ -7,20 +7,15 @@ workload's selector picks its own pods.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from decimal import Decimal
 from typing import Any
 
 from stsgen.documents import Path
 from stsgen.rules._formats import (
-    QuantityError,
     check_config_map_key,
     check_dns1123_label,
     check_dns1123_subdomain,
     check_env_var_name,
     check_port_name,
-    check_qualified_name,
-    describe_fractional_bytes,
-    parse_quantity,
     quote,
 )
 from stsgen.rules.base import Context, Problem, object_rule
@@ -462,94 +457,6 @@ def check_env_names(obj: KubeObject, context: Context) -> Iterator[Problem]:
                     )
 
 
-def _iter_resource_maps(
-    container_path: Path, container: dict[str, Any]
-) -> Iterator[tuple[str, Path, dict[str, Any]]]:
-    resources = container.get("resources")
-    if not isinstance(resources, dict):
-        return
-    for section in ("requests", "limits"):
-        amounts = resources.get(section)
-        if isinstance(amounts, dict):
-            yield section, (*container_path, "resources", section), amounts
-
-
-@object_rule("podspec-resource-quantity", Severity.ERROR, kinds=WORKLOAD_KINDS)
-def check_resource_quantities(obj: KubeObject, context: Context) -> Iterator[Problem]:
-    """Resource requests and limits must be valid, non-negative quantities.
-
-    An amount is a number with an optional suffix: m (milli), k, M, G, T, P, E
-    (powers of 1000), Ki, Mi, Gi, Ti, Pi, Ei (powers of 1024), or an exponent such
-    as 1e3. `10Gb`, `1.5 GB` or `2GiB` are not quantities, and the API server
-    rejects them, as it rejects negative amounts. Write e.g. `10Gi` or `500m`.
-    """
-    found = find_pod_spec(obj)
-    if found is None:
-        return
-    for path, container in iter_containers(*found):
-        for section, where, amounts in _iter_resource_maps(path, container):
-            for resource, amount in amounts.items():
-                if isinstance(amount, (dict, list)):
-                    continue
-                try:
-                    value = parse_quantity(amount)
-                except QuantityError as error:
-                    yield Problem(
-                        (*where, resource),
-                        f"{section} {resource}: {quote(amount)} is not a quantity: "
-                        f"{error}",
-                    )
-                    continue
-                if value < 0:
-                    yield Problem(
-                        (*where, resource),
-                        f"{section} {resource}: {quote(amount)} is below 0",
-                    )
-
-
-def _parse_or_none(amount: Any) -> Decimal | None:
-    if isinstance(amount, (dict, list)):
-        return None
-    try:
-        return parse_quantity(amount)
-    except QuantityError:
-        return None
-
-
-@object_rule(
-    "podspec-resource-request-above-limit", Severity.ERROR, kinds=WORKLOAD_KINDS
-)
-def check_requests_within_limits(
-    obj: KubeObject, context: Context
-) -> Iterator[Problem]:
-    """A resource request must not be greater than its limit.
-
-    A container's requests are what the scheduler reserves and its limits what it
-    may use at most, so a request above the limit of the same resource can never
-    be met. The API server rejects it. Raise the limit or lower the request.
-    """
-    found = find_pod_spec(obj)
-    if found is None:
-        return
-    for path, container in iter_containers(*found):
-        resources = container.get("resources")
-        if not isinstance(resources, dict):
-            continue
-        requests, limits = resources.get("requests"), resources.get("limits")
-        if not isinstance(requests, dict) or not isinstance(limits, dict):
-            continue
-        for resource, amount in requests.items():
-            if resource not in limits:
-                continue
-            request, limit = _parse_or_none(amount), _parse_or_none(limits[resource])
-            if request is not None and limit is not None and request > limit:
-                yield Problem(
-                    (*path, "resources", "requests", resource),
-                    f"{resource} request {quote(amount)} is above its limit "
-                    f"{quote(limits[resource])}",
-                )
-
-
 @object_rule("podspec-probe-handler", Severity.ERROR, kinds=WORKLOAD_KINDS)
 def check_probe_handlers(obj: KubeObject, context: Context) -> Iterator[Problem]:
     """Each probe must use exactly one handler.
@@ -727,43 +634,6 @@ def check_host_network_ports(obj: KubeObject, context: Context) -> Iterator[Prob
                     f"hostPort {host} must equal containerPort {number} when "
                     "hostNetwork is true",
                 )
-
-
-# What a container may ask for without a domain prefix.
-STANDARD_CONTAINER_RESOURCES = ("cpu", "memory", "ephemeral-storage")
-
-
-@object_rule("podspec-resource-name", Severity.ERROR, kinds=WORKLOAD_KINDS)
-def check_resource_names(obj: KubeObject, context: Context) -> Iterator[Problem]:
-    """Containers may request only cpu, memory, storage, hugepages or extensions.
-
-    A resource name without a '/' must be one of cpu, memory, ephemeral-storage
-    or hugepages-<size>; anything else needs a domain prefix, such as
-    nvidia.com/gpu, and must be a qualified name. The API server rejects other
-    names, so a typo such as `memroy` or `cpus` is caught there. Fix the name.
-    """
-    found = find_pod_spec(obj)
-    if found is None:
-        return
-    for path, container in iter_containers(*found):
-        for section, where, amounts in _iter_resource_maps(path, container):
-            for resource in amounts:
-                message = _describe_resource_name(resource)
-                if message:
-                    yield Problem((*where, resource), f"{section}: {message}")
-
-
-def _describe_resource_name(resource: str) -> str | None:
-    if "/" in resource:
-        message = check_qualified_name(resource)
-        return f"resource name {message}" if message else None
-    if resource in STANDARD_CONTAINER_RESOURCES or resource.startswith("hugepages-"):
-        return None
-    return (
-        f"{quote(resource)} is not a container resource; use cpu, memory, "
-        "ephemeral-storage, hugepages-<size> or a prefixed name such as "
-        "example.com/gpu"
-    )
 
 
 def _iter_probe_ports(
@@ -1076,29 +946,3 @@ def check_volume_sources(obj: KubeObject, context: Context) -> Iterator[Problem]
             # claimName is required by the schema; the others may be left out.
             if name == "" or (name is None and field != "claimName"):
                 yield Problem((*where, source), f"{source}.{field} is not set")
-
-
-# Resources counted in bytes, where a fractional amount is always a slip.
-BYTE_RESOURCES = ("memory", "ephemeral-storage")
-
-
-@object_rule("podspec-fractional-bytes", Severity.WARNING, kinds=WORKLOAD_KINDS)
-def check_byte_amounts(obj: KubeObject, context: Context) -> Iterator[Problem]:
-    """A memory or ephemeral-storage amount is less than one byte.
-
-    In a quantity, a lower-case m means thousandths, not mega: `memory: 512m` is
-    0.512 bytes. The API server accepts it, but no container can run in that
-    little memory, so the pod is killed or never scheduled. Write Mi or M, e.g.
-    `512Mi`.
-    """
-    found = find_pod_spec(obj)
-    if found is None:
-        return
-    for path, container in iter_containers(*found):
-        for section, where, amounts in _iter_resource_maps(path, container):
-            for resource in BYTE_RESOURCES:
-                message = describe_fractional_bytes(amounts.get(resource))
-                if message:
-                    yield Problem(
-                        (*where, resource), f"{section} {resource}: {message}"
-                    )

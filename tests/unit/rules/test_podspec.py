@@ -204,6 +204,30 @@ CASES = [
      ("containers", 0, "resources", "requests", "cpu"), "1500m", ""),
     ("podspec-resource-request-above-limit", change("memory: 1e9", "memory: 3e9"),
      ("containers", 0, "resources", "requests", "memory"), "3e9", ""),
+    ("podspec-resource-not-overcommitted",
+     change("      memory: 1e9\n", "      memory: 1e9\n      example.com/gpu: 1\n"),
+     ("containers", 0, "resources", "requests", "example.com/gpu"), "gpu", ""),
+    ("podspec-resource-not-overcommitted",
+     change("      memory: 1e9\n    limits:\n      cpu: 1\n",
+            "      memory: 1e9\n      example.com/gpu: 1\n    limits:\n"
+            "      cpu: 1\n      example.com/gpu: 2\n"),
+     ("containers", 0, "resources", "requests", "example.com/gpu"), "gpu: 1", ""),
+    ("podspec-resource-not-overcommitted",
+     change("      memory: 2Gi\n", "      memory: 2Gi\n      example.com/gpu: 0.5\n"),
+     ("containers", 0, "resources", "limits", "example.com/gpu"), "gpu: 0.5", ""),
+    ("podspec-resource-not-overcommitted",
+     change("      memory: 1e9\n    limits:\n      cpu: 1\n",
+            "      memory: 1e9\n      hugepages-2Mi: 2Mi\n    limits:\n"
+            "      cpu: 1\n      hugepages-2Mi: 4Mi\n"),
+     ("containers", 0, "resources", "requests", "hugepages-2Mi"), "2Mi: 2Mi", ""),
+    ("podspec-resource-hugepages",
+     change("      memory: 2Gi\n", "      memory: 2Gi\n      hugepages-2Mi: 3Mi\n"),
+     ("containers", 0, "resources", "limits", "hugepages-2Mi"), "3Mi", ""),
+    ("podspec-resource-hugepages",
+     change("  image: busybox:1.36\n",
+            "  image: busybox:1.36\n  resources:\n    limits:\n"
+            "      hugepages-1Gi: 1Gi\n"),
+     ("initContainers", 0, "resources", "limits", "hugepages-1Gi"), "hugepages", ""),
     ("podspec-probe-handler",
      change("  readinessProbe:\n    tcpSocket:\n      port: 8080\n",
             "  readinessProbe:\n"),
@@ -541,3 +565,25 @@ def test_memory_in_millibytes_warns() -> None:
     assert "0.512 bytes" in problem.message and "512Mi" in problem.message
     assert RULES["podspec-fractional-bytes"].severity is Severity.WARNING
     assert run_rule("podspec-fractional-bytes", wrap("StatefulSet")) == []
+
+
+@pytest.mark.parametrize(
+    ("requests", "limits"),
+    [
+        ("", "example.com/gpu: 2"),  # the request defaults to the limit
+        ("example.com/gpu: 2", "example.com/gpu: '2'"),
+        ("hugepages-2Mi: 4Mi", "hugepages-2Mi: 4Mi"),
+        ("example.kubernetes.io/x: 1", ""),  # native: may be overcommitted
+        ("ephemeral-storage: 1Gi", ""),
+    ],
+)
+def test_resources_the_api_server_accepts_pass(requests: str, limits: str) -> None:
+    pod_spec = change(
+        "      memory: 1e9\n    limits:\n      cpu: 1\n",
+        f"      memory: 1e9\n      {requests}\n    limits:\n      cpu: 1\n"
+        f"      {limits}\n",
+    )
+    text = wrap("Deployment", pod_spec)
+    for rule_id in RULES:
+        if rule_id.startswith("podspec-resource"):
+            assert run_rule(rule_id, text) == [], rule_id
