@@ -14,6 +14,7 @@ import json
 import os
 import re
 import tempfile
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
@@ -58,18 +59,41 @@ def format_json_list(documents: Sequence[RenderedDocument]) -> str:
     return json.dumps(listing, indent=2, ensure_ascii=False) + "\n"
 
 
-def file_name(document: RenderedDocument) -> str:
-    """``<kind>-<name>.yaml`` in lower case, reduced to characters safe in any folder."""
-    stem = _UNSAFE.sub("-", f"{document.kind}-{document.name}".lower())
+def file_name(document: RenderedDocument, namespaced: bool = False) -> str:
+    """``<kind>-<name>.yaml`` (``<kind>-<namespace>-<name>.yaml`` if
+    ``namespaced``) in lower case, reduced to characters safe in any folder.
+
+    A name too long for a file system (a name may have 253 characters, a file
+    name 255 bytes, and the staged copy needs a few more) keeps its start and
+    ends with a digest of the whole.
+    """
+    parts = [document.kind, document.name]
+    if namespaced:
+        parts.insert(1, document.data["metadata"].get("namespace") or "")
+    stem = _UNSAFE.sub("-", "-".join(map(str, parts)).lower())
     stem = _DASHES.sub("-", _DOTS.sub("-", stem)).strip(".-")
+    if len(stem) > _MAX_STEM:
+        digest = hashlib.sha256(stem.encode()).hexdigest()[:12]
+        stem = f"{stem[: _MAX_STEM - len(digest) - 1].rstrip('.-')}-{digest}"
     return f"{stem or 'object'}.yaml"
 
 
+# Bytes of a file name's stem: 255 less ".yaml" and the staged copy's affixes.
+_MAX_STEM = 200
+
+
 def plan_files(documents: Sequence[RenderedDocument]) -> dict[str, str]:
-    """Map each output file name to its content, kustomization.yaml included."""
+    """Map each output file name to its content, kustomization.yaml included.
+
+    Objects of one kind and name in several namespaces get the namespace in
+    their file names.
+    """
+    plain = Counter(file_name(document) for document in documents)
     files: dict[str, str] = {}
     for document in documents:
         name = file_name(document)
+        if plain[name] > 1:
+            name = file_name(document, namespaced=True)
         if name in files or name == KUSTOMIZATION_NAME:
             raise OutputError(
                 f"--output-dir: {document.kind} {document.name} would overwrite {name}"

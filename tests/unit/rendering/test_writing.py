@@ -110,6 +110,46 @@ def test_refuses_two_objects_for_one_file(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
+def in_namespace(kind: str, name: str, namespace: str) -> RenderedDocument:
+    text = (
+        f"apiVersion: v1\nkind: {kind}\nmetadata:\n  name: {name}\n"
+        f"  namespace: {namespace}\n"
+    )
+    return RenderedDocument("demo/x.yaml.j2", text, next(iter_documents(text, "x")))
+
+
+def test_one_name_in_two_namespaces_gets_the_namespace_in_its_files(
+    tmp_path: Path,
+) -> None:
+    documents = [
+        in_namespace("ConfigMap", "a", "dev"),
+        in_namespace("ConfigMap", "a", "prod"),
+        document("Service", "a"),
+    ]
+
+    write_output_dir(tmp_path, documents)
+
+    assert sorted(path.name for path in tmp_path.iterdir() if path.name[0] != ".") == [
+        "configmap-dev-a.yaml",
+        "configmap-prod-a.yaml",
+        "kustomization.yaml",
+        "service-a.yaml",
+    ]
+
+
+def test_a_name_too_long_for_a_file_keeps_its_start_and_a_digest(
+    tmp_path: Path,
+) -> None:
+    long = [document("ConfigMap", "a" * 253), document("ConfigMap", "a" * 252 + "b")]
+
+    written = write_output_dir(tmp_path, long)
+
+    names = sorted(path.name for path in written.paths if path.name.startswith("c"))
+    assert len(names) == 2 and names[0] != names[1]
+    assert all(len(name) <= 205 and name.startswith("configmap-aaaa") for name in names)
+    assert names == sorted(file_name(d) for d in long)
+
+
 def test_refuses_a_symlink_target(tmp_path: Path) -> None:
     outside = tmp_path / "outside.txt"
     outside.write_text("keep\n")
