@@ -402,6 +402,29 @@ def test_a_closed_standard_stream_is_no_internal_error(
         assert completed.stdout == ""
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [(["render", "mysql"], 0), (["render", "statefulset", "--replicas", "-1"], 2)],
+)
+def test_diagnostics_that_cannot_be_written_change_nothing_else(
+    args: list[str], code: int
+) -> None:
+    # mysql warns on stderr; a full stderr must not cost the manifests or the code.
+    with open("/dev/full", "w") as full:
+        completed = subprocess.run(
+            [sys.executable, "-m", "stsgen", *args],
+            stdout=subprocess.PIPE,
+            stderr=full,
+            text=True,
+            check=False,
+            timeout=120,
+        )
+
+    assert completed.returncode == code
+    assert ("kind: StatefulSet" in completed.stdout) == (code == 0)
+
+
 def claim_specs(run) -> list[dict]:
     (statefulset,) = [
         d for d in yaml.safe_load_all(run.stdout) if d["kind"] == "StatefulSet"

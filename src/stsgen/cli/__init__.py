@@ -7,8 +7,11 @@ run, and evaluating them from strings doubled the time it takes to build a comma
 
 from __future__ import annotations
 
+import errno
 import gc
+import os
 import sys
+from typing import Any
 
 
 class _ClosedOutput:
@@ -17,8 +20,6 @@ class _ClosedOutput:
     other unwritable output, never as an internal error."""
 
     def write(self, text: str) -> int:
-        import errno
-
         raise OSError(errno.EBADF, "standard output is closed")
 
     def flush(self) -> None:
@@ -28,12 +29,38 @@ class _ClosedOutput:
         return False
 
 
-class _NoErrorOutput(_ClosedOutput):
-    """Standard error started closed: diagnostics have nowhere to go, and the exit
-    code still tells what happened."""
+class _Diagnostics:
+    """Standard error for diagnostics, written straight to its file descriptor:
+    a diagnostic that cannot be written (a full disk, a closed pipe, no stderr
+    at all) is dropped, and the exit code still tells what happened. Through
+    Python's buffered stream the failure would surface at exit instead, as a
+    crash that hides the exit code."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+        self._fd = stream.fileno() if stream is not None else None
+        self.encoding = getattr(stream, "encoding", None) or "utf-8"
 
     def write(self, text: str) -> int:
+        if self._fd is not None:
+            data = text.encode(self.encoding, "backslashreplace")
+            try:
+                while data:
+                    data = data[os.write(self._fd, data) :]
+            except OSError:
+                pass
         return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return self._fd is not None and os.isatty(self._fd)
+
+    def fileno(self) -> int:
+        if self._fd is None:
+            raise OSError(errno.EBADF, "standard error is closed")
+        return self._fd
 
 
 def main() -> None:
@@ -42,8 +69,11 @@ def main() -> None:
 
     if sys.stdout is None:
         sys.stdout = _ClosedOutput()  # type: ignore[assignment]
-    if sys.stderr is None:
-        sys.stderr = _NoErrorOutput()  # type: ignore[assignment]
+    try:
+        sys.stderr.flush()
+        sys.stderr = _Diagnostics(sys.stderr)  # type: ignore[assignment]
+    except (AttributeError, OSError, ValueError):
+        sys.stderr = _Diagnostics(None)  # type: ignore[assignment]
     try:
         from stsgen.cli.app import main as run
     except ImportError as exc:
