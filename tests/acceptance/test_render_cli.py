@@ -566,8 +566,53 @@ def test_a_blueprint_folder_cannot_include_files_beside_it(tmp_path: Path) -> No
     assert run.code == 2, run
     assert run.stdout == ""
     assert run.stderr == (
-        "stsgen: error: web/service.yaml.j2: template other/secret.j2 is missing\n"
+        "stsgen: error: web/service.yaml.j2: template web/../other/secret.j2 is "
+        "outside the blueprint folder\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("addition", "message"),
+    [
+        (
+            '{% include "./link.txt" %}',
+            "template web/link.txt is outside the blueprint",
+        ),
+        (
+            '{{ lipsum.__globals__["os"].getcwd() }}',
+            "access to attribute '__globals__' of 'function' object is unsafe",
+        ),
+    ],
+    ids=["symlink", "sandbox"],
+)
+def test_a_blueprint_folder_reaches_nothing_outside_it(
+    tmp_path: Path, addition: str, message: str
+) -> None:
+    # A folder may come from anywhere: its templates are as confined as Helm's.
+    folder = copy_blueprint(tmp_path, "web")
+    (tmp_path / "secret.txt").write_text("TOPSECRET\n")
+    (folder / "link.txt").symlink_to(tmp_path / "secret.txt")
+    service = folder / "service.yaml.j2"
+    service.write_text(service.read_text() + addition + "\n")
+
+    run = run_command("render", "./web", cwd=tmp_path)
+
+    assert run.code == 2, run
+    assert run.stdout == ""
+    assert message in run.stderr and run.stderr.count("\n") == 1
+
+
+def test_a_blueprint_schema_fetches_no_reference(tmp_path: Path) -> None:
+    folder = copy_blueprint(tmp_path, "web")
+    schema = json.loads((folder / "values.schema.json").read_text())
+    schema["properties"]["name"] = {"$ref": "file:///etc/hostname"}
+    (folder / "values.schema.json").write_text(json.dumps(schema))
+
+    run = run_command("render", "./web", cwd=tmp_path)
+
+    assert run.code == 2, run
+    assert "web/values.schema.json is not a valid schema" in run.stderr
+    assert "Retrieval is disabled" in run.stderr
 
 
 def test_a_path_that_is_no_blueprint_is_a_usage_error(tmp_path: Path) -> None:

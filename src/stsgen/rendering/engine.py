@@ -95,9 +95,14 @@ class Rendering(NamedTuple):
     warnings: list[str]
 
 
+class OutsideBlueprint(jinja2.TemplateNotFound):
+    """A template name or file that leads out of its blueprint folder."""
+
+
 class _BlueprintLoader(jinja2.FileSystemLoader):
     """Loads ``<blueprint>/<file>`` names from ``root``, for the named blueprints
-    only: a blueprint folder given as a path cannot include files beside it."""
+    only, and only files inside their folders: a blueprint folder given as a
+    path cannot reach files beside it, by name or through a symbolic link."""
 
     def __init__(self, root: Path, blueprints: set[str]) -> None:
         super().__init__(str(root))
@@ -106,9 +111,14 @@ class _BlueprintLoader(jinja2.FileSystemLoader):
     def get_source(
         self, environment: jinja2.Environment, template: str
     ) -> tuple[str, str, Any]:
-        if template.partition("/")[0] not in self.blueprints:
-            raise jinja2.TemplateNotFound(template)
-        return super().get_source(environment, template)
+        blueprint = template.partition("/")[0]
+        if blueprint not in self.blueprints or ".." in template.split("/"):
+            raise OutsideBlueprint(template)
+        source, filename, uptodate = super().get_source(environment, template)
+        folder = os.path.realpath(os.path.join(self.searchpath[0], blueprint))
+        if os.path.commonpath([os.path.realpath(filename), folder]) != folder:
+            raise OutsideBlueprint(template)
+        return source, filename, uptodate
 
     def list_templates(self) -> list[str]:
         return [
@@ -118,17 +128,36 @@ class _BlueprintLoader(jinja2.FileSystemLoader):
         ]
 
 
-class _BlueprintEnvironment(jinja2.Environment):
+class _RelativeNames:
     """Templates name their blueprint's other files relative to themselves
     (``{% import "./_helpers.j2" %}``), so a blueprint copied under another
     folder name renders as it is."""
 
     def join_path(self, template: str, parent: str) -> str:
-        if template.startswith(("./", "../")):
-            return posixpath.normpath(
-                posixpath.join(posixpath.dirname(parent), template)
-            )
-        return template
+        if not template.startswith(("./", "../")):
+            return template
+        joined = posixpath.join(posixpath.dirname(parent), template)
+        normal = posixpath.normpath(joined)
+        # Kept as written when it climbs out of the blueprint: the loader refuses it.
+        if normal.partition("/")[0] != parent.partition("/")[0]:
+            return joined
+        return normal
+
+
+class _BlueprintEnvironment(_RelativeNames, jinja2.Environment):
+    pass
+
+
+def _sandboxed_environment() -> type[jinja2.Environment]:
+    """The environment for a blueprint folder given as a path, which may come from
+    anywhere: as Helm's templates, its templates cannot reach Python itself
+    (``lipsum.__globals__``...). Imported only for such folders."""
+    from jinja2.sandbox import SandboxedEnvironment
+
+    class _SandboxedBlueprintEnvironment(_RelativeNames, SandboxedEnvironment):
+        pass
+
+    return _SandboxedBlueprintEnvironment
 
 
 def build_environment(
@@ -137,18 +166,20 @@ def build_environment(
     warnings: list[str],
     compiled: Path | None = None,
     cache: bool = True,
+    sandboxed: bool = False,
 ) -> jinja2.Environment:
     """The Jinja2 environment for the named blueprint folders under ``root``.
 
     ``compiled`` is a folder of the same templates compiled ahead of time (see
     compile_templates), tried before the template files themselves; otherwise
     compiled templates are kept in the user's cache folder, unless ``cache`` is
-    False.
+    False. ``sandboxed`` is for blueprints that are not bundled.
     """
     loader: jinja2.BaseLoader = _BlueprintLoader(root, blueprints)
     if compiled is not None:
         loader = jinja2.ChoiceLoader([jinja2.ModuleLoader(str(compiled)), loader])
-    environment = _BlueprintEnvironment(
+    kind = _sandboxed_environment() if sandboxed else _BlueprintEnvironment
+    environment = kind(
         loader=loader,
         bytecode_cache=_bytecode_cache() if cache and compiled is None else None,
         undefined=jinja2.StrictUndefined,
@@ -191,7 +222,11 @@ def _render(
     warnings: list[str] = []
     compiled = compiled_templates() if blueprint.bundled else None
     environment = build_environment(
-        blueprint.path.parent, {blueprint.name}, warnings, compiled
+        blueprint.path.parent,
+        {blueprint.name},
+        warnings,
+        compiled,
+        sandboxed=not blueprint.bundled,
     )
     context = {
         "values": values,
@@ -235,34 +270,38 @@ def _render_template(
     name: str,
     context: dict[str, Any],
 ) -> str:
-    root = blueprint.path.parent
     try:
         return environment.get_template(name).render(context)
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(f"{exc.name or name}:{exc.lineno}: {exc.message}") from None
+    except OutsideBlueprint as exc:
+        message = f"{name}: template {exc.name} is outside the blueprint folder"
+        raise blueprint.fault(message) from None
     except jinja2.TemplateNotFound as exc:
         raise blueprint.fault(f"{name}: template {exc.name} is missing") from None
     except jinja2.UndefinedError as exc:
         raise TemplateError(
-            f"{_template_position(root, name)}: {exc.message}"
+            f"{_template_position(blueprint, name)}: {exc.message}"
         ) from None
     except (TemplateError, ValuesError):
         raise
     except Exception as exc:  # noqa: BLE001 - a template may fail in any filter
-        raise TemplateError(f"{_template_position(root, name)}: {exc}") from None
+        raise TemplateError(f"{_template_position(blueprint, name)}: {exc}") from None
 
 
-def _template_position(root: Path, default: str) -> str:
+def _template_position(blueprint: Blueprint, default: str) -> str:
     # Jinja rewrites tracebacks so that template frames carry the template's file
-    # name and line; the innermost such frame is where rendering stopped.
+    # name and line; the innermost such frame is where rendering stopped. Only
+    # files inside the blueprint folder count: Jinja's own may be installed
+    # beside it.
     traceback = sys.exc_info()[2]
-    prefix = str(root)
+    prefix = str(blueprint.path) + os.sep
     position = default
     while traceback is not None:
         filename = traceback.tb_frame.f_code.co_filename
         if filename.startswith(prefix):
-            relative = filename[len(prefix) :].lstrip("/\\").replace("\\", "/")
-            position = f"{relative}:{traceback.tb_lineno}"
+            relative = filename[len(prefix) :].replace("\\", "/")
+            position = f"{blueprint.name}/{relative}:{traceback.tb_lineno}"
         traceback = traceback.tb_next
     return position
 

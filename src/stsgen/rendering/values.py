@@ -329,7 +329,7 @@ def check_values(
     import jsonschema_rs
 
     try:
-        validator = jsonschema_rs.validator_for(schema)
+        validator = jsonschema_rs.validator_for(schema, offline=True)
     except (ValueError, jsonschema_rs.ValidationError) as exc:
         lines = str(exc).strip().splitlines()
         reason = lines[0] if lines else "invalid"
