@@ -22,8 +22,7 @@ class Origin(NamedTuple):
         """Whether this source set the value at ``path``, or the whole of a map
         or list it is in (lists and scalars replace what came before)."""
         if self.document is None:
-            shorter = min(len(self.path), len(path))
-            return tuple(path[:shorter]) == self.path[:shorter]
+            return tuple(path[: len(self.path)]) == self.path
         node: Any = self.document.data
         for step in path:
             if isinstance(node, list):

@@ -40,8 +40,14 @@ def load_values(
     flags: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Merge every source of values for ``blueprint`` and check the result."""
-    values = _read_defaults(blueprint)
+    defaults = _read_defaults(blueprint)
+    values = defaults.data
     origins: list[Origin] = []
+    if not blueprint.bundled:
+        # A folder's defaults are its author's to fix; a bundled blueprint's are
+        # not the user's. Copied, as --set changes the values in place.
+        values = copy.deepcopy(values)
+        origins.append(Origin(f"{blueprint.name}/values.yaml", defaults))
 
     for name in files:
         document = read_values_file(name)
@@ -62,19 +68,19 @@ def load_values(
             raise ValuesError(f"blueprint {blueprint.name} has no --{flag} option")
         path = parse_key(target)
         assign(values, path, value)
-        origins.append(Origin(f"--{flag.replace('_', '-')}", path=tuple(path)))
+        origins.append(Origin(f"--{flag}", path=tuple(path)))
 
     check_values(values, _read_schema(blueprint), blueprint, origins)
     return values
 
 
-def _read_defaults(blueprint: Blueprint) -> dict[str, Any]:
+def _read_defaults(blueprint: Blueprint) -> Document:
     name = f"{blueprint.name}/values.yaml"
     try:
         text = blueprint.values_file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise blueprint.fault(f"{name} is unreadable: {exc}") from None
-    return _parse_values(text, name, blueprint.fault).data
+    return _parse_values(text, name, blueprint.fault)
 
 
 def _read_schema(blueprint: Blueprint) -> dict[str, Any]:
@@ -353,15 +359,23 @@ def check_values(
             _placed(list(bad), f"{problem} is not a usable value", origins)
         )
     path, problem = describe_error(errors[0], schema)
-    raise ValuesError(_placed(path, problem, origins))
+    kind = errors[0].kind
+    # A missing key is blamed on what removed it (a null), else on its map.
+    missing = [*path, kind.property] if kind.name == "required" else None
+    raise ValuesError(_placed(path, problem, origins, missing))
 
 
-def _placed(path: list[str | int], problem: str, origins: Sequence[Origin]) -> str:
-    origin = origin_of(origins, path)
+def _placed(
+    path: list[str | int],
+    problem: str,
+    origins: Sequence[Origin],
+    lookup: list[str | int] | None = None,
+) -> str:
+    origin = (lookup and origin_of(origins, lookup)) or origin_of(origins, path)
     if origin is None:  # a default, or a value missing altogether
         return f"{_where(path)}: {problem}"
     if origin.document is not None:
-        return f"{origin.place(path)}: {_show(path)}: {problem}"
+        return f"{origin.place(lookup or path)}: {_show(path)}: {problem}"
     return f"{_where(path)}: {problem} (from {origin.label})"
 
 
@@ -398,7 +412,7 @@ def _alternatives(
 ) -> str | None:
     """What a scalar failing every branch at this very node could have been:
     ``null or integer``, ``"", "-" or a DNS-1123 subdomain``; None when some
-    branch failed deeper, or for a reason not put in words here."""
+    branch failed deeper or on a range, or for a reason not put in words here."""
     types: list[str] = []
     others: list[str] = []
     for branch in branches:
@@ -415,11 +429,8 @@ def _alternatives(
         elif name == "pattern":
             described = _schema_at(schema, branch.schema_path[:-1]).get("description")
             others.append(described or f"matching {kind.pattern}")
-        elif name == "minimum":
-            others.append(f"at least {kind.limit}")
-        elif name == "maximum":
-            others.append(f"at most {kind.limit}")
         else:
+            # A range missed (the value has a branch's type) says more alone.
             return None
     words = list(dict.fromkeys(others))
     if types:
@@ -457,10 +468,10 @@ def _schema_at(schema: dict[str, Any], path: Sequence[str | int]) -> dict[str, A
 
 
 def _expectation(error: Any, schema: dict[str, Any]) -> str:
-    from stsgen.validation.schema_check import show
+    from stsgen.validation.schema_check import show, type_word
 
     kind, value = error.kind, error.instance
-    shown = show(value) if _is_scalar(value) else "value"
+    shown = show(value) if _is_scalar(value) else type_word(value)
     name = kind.name
     if name == "enum":
         return f"{shown} is not one of {', '.join(json.dumps(v) for v in kind.options)}"

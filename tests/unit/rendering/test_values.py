@@ -300,7 +300,7 @@ def test_a_name_that_is_neither_empty_nor_a_label_says_what_is_wrong() -> None:
         ),
         (
             "terminationGracePeriodSeconds=-1",
-            "terminationGracePeriodSeconds: -1 is not of type null or at least 0",
+            "terminationGracePeriodSeconds: -1 is below the minimum of 0",
         ),
     ],
 )
@@ -328,3 +328,37 @@ def test_origins_follow_merging_maps_merge_lists_replace() -> None:
     assert origin_of(origins, ["ports", 0, "name"]) is origins[0]  # its list
     assert origin_of(origins, ["replicas"]) is None  # a default
     assert origins[0].place(["ports", 0, "port"]) == "f:4:3"
+
+
+def test_a_missing_key_is_blamed_on_what_removed_it(tmp_path) -> None:
+    path = tmp_path / "n.yaml"
+    path.write_text("storage:\n  size: null\n")
+    blueprint = find_blueprint("statefulset")
+
+    with pytest.raises(ValuesError) as by_file:
+        load_values(blueprint, [str(path)])
+    with pytest.raises(ValuesError) as by_set:
+        load_values(
+            blueprint,
+            sets=[SetExpression("storage=null")],
+            flags={"storage-size": "1Gi"},
+        )
+
+    assert str(by_file.value) == f"{path}:2:3: storage: missing required key size"
+    assert str(by_set.value) == (
+        "values: storage: missing required key accessModes (from --set storage)"
+    )
+
+
+def test_a_folder_blueprints_own_defaults_are_named(tmp_path) -> None:
+    import shutil
+
+    folder = tmp_path / "web"
+    shutil.copytree(find_blueprint("statefulset").path, folder)
+    defaults = folder / "values.yaml"
+    defaults.write_text(defaults.read_text().replace("\nname: myapp", "\nname: Bad", 1))
+
+    with pytest.raises(ValuesError) as caught:
+        load_values(find_blueprint(str(folder)))
+
+    assert str(caught.value).startswith('web/values.yaml:8:1: name: "Bad" is not')
