@@ -32,6 +32,17 @@ def matches(pattern: str, text: str) -> bool:
         ("^[a[]+$", ["a["], ["b"]),
         (r"^\[[a-z]\]$", ["[q]"], ["q"]),
         ("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", ["my-app"], ["-a", "A"]),
+        # "." leaves out "\n" only, or nothing under the s flag, to its group's end.
+        ("^.*$", ["a\rb", "a\u2028b"], ["a\nb"]),
+        ("(?s)^.+$", ["a\nb"], []),
+        ("^(a(?s).)(.)$", ["a\nb"], ["a\n\n"]),
+        ("^[a-z.]+$", ["a.b"], ["a\nb"]),
+        # RE2's \s is [\t\n\f\r ], its \b an ASCII boundary, its \< a "<".
+        ("^\\S+$", ["caf\u00a0x", "a\vb"], ["a b"]),
+        ("^[\\s]$", ["\t"], ["\u00a0"]),
+        ("\\bfoo\\b", ["\u00e9foo\u00e9", "a foo"], ["afoo"]),
+        ("^\\<[a-z]+\\>$", ["<abc>"], ["abc"]),
+        ("(?i)^abc$", ["ABC"], ["abd"]),
     ],
 )
 def test_patterns_match_what_re2_matches(

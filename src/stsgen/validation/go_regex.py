@@ -1,11 +1,20 @@
 """CRD patterns are Go regular expressions (RE2); the schema engine reads ECMA-262.
 
-The two agree on what CRD authors write, except inside brackets: RE2 allows POSIX
-classes there (``[[:alpha:]]``), which are spelled out here as the ASCII ranges
-RE2 gives them, and reads a ``[`` anywhere and a ``]`` first as themselves.
+The two agree on most of what CRD authors write. Where they part, the pattern is
+rewritten so that it matches what RE2 matches:
+
+- inside brackets, RE2 allows POSIX classes (``[[:alpha:]]``), spelled out here
+  as the ASCII ranges RE2 gives them, and reads any ``[`` and a ``]`` first as
+  themselves;
+- ``.`` leaves out only ``\\n`` (everything with the ``s`` flag), where ECMA-262
+  also leaves out ``\\r``, U+2028 and U+2029;
+- ``\\s`` is ``[\\t\\n\\f\\r ]``, and ``\\b`` and ``\\B`` are ASCII word boundaries;
+- ``\\<`` and ``\\>`` are the characters themselves.
 """
 
 from __future__ import annotations
+
+import re
 
 # RE2's POSIX classes (re2/syntax: "ASCII character class"), as ECMA ranges.
 POSIX_CLASSES = {
@@ -24,20 +33,35 @@ POSIX_CLASSES = {
     "word": "0-9A-Za-z_",
     "xdigit": "0-9A-Fa-f",
 }
+_RE2_SPACE = "\\t\\n\\f\\r "
+# Escapes outside brackets whose meaning differs, as RE2 means them.
+_ESCAPES = {
+    "\\s": f"[{_RE2_SPACE}]",
+    "\\S": f"[^{_RE2_SPACE}]",
+    "\\b": "(?-u:\\b)",
+    "\\B": "(?-u:\\B)",
+    "\\<": "<",
+    "\\>": ">",
+}
+# The start of a group that sets flags: (?s), (?i-s), (?s:...).
+_FLAGS = re.compile(r"\(\?([a-zA-Z]*)(?:-([a-zA-Z]*))?([:)])")
 
 
 def ecma_pattern(pattern: str) -> str | None:
     """``pattern`` as the schema engine must read it to match what RE2 matches;
     None when it has no such spelling (a negated POSIX class beside other
     members, ``[a[:^digit:]]``)."""
-    if "[" not in pattern:
+    if not any(mark in pattern for mark in "[.\\"):
         return pattern
     out: list[str] = []
+    # Whether "." takes "\n" too, per group: a flag holds to its group's end.
+    dotall = [False]
     index, length = 0, len(pattern)
     while index < length:
         char = pattern[index]
         if char == "\\":
-            out.append(pattern[index : index + 2])
+            escape = pattern[index : index + 2]
+            out.append(_ESCAPES.get(escape, escape))
             index += 2
         elif char == "[":
             end, members = _bracket(pattern, index)
@@ -45,6 +69,27 @@ def ecma_pattern(pattern: str) -> str | None:
                 return None
             out.append(members)
             index = end
+        elif char == ".":
+            out.append("[\\s\\S]" if dotall[-1] else "[^\\n]")
+            index += 1
+        elif char == "(":
+            flags = _FLAGS.match(pattern, index)
+            if flags is None or flags[3] == ":":
+                dotall.append(dotall[-1])
+            if flags is not None:
+                on, off = flags[1], flags[2] or ""
+                if "s" in on or "s" in off:
+                    dotall[-1] = "s" in on and "s" not in off
+                out.append(flags[0])
+                index = flags.end()
+            else:
+                out.append(char)
+                index += 1
+        elif char == ")":
+            if len(dotall) > 1:
+                dotall.pop()
+            out.append(char)
+            index += 1
         else:
             out.append(char)
             index += 1
@@ -67,7 +112,8 @@ def _bracket(pattern: str, start: int) -> tuple[int, str | None]:
             break
         first = False
         if char == "\\":
-            parts.append(pattern[index : index + 2])
+            escape = pattern[index : index + 2]
+            parts.append(_RE2_SPACE if escape == "\\s" else escape)
             index += 2
             continue
         if pattern.startswith("[:", index):
