@@ -3,8 +3,9 @@ the API server's ValidateResourceRequirements checks them."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
 from stsgen.documents import Path
@@ -48,7 +49,8 @@ def check_resource_quantities(obj: KubeObject, context: Context) -> Iterator[Pro
     for path, container in iter_containers(*found):
         for section, where, amounts in _iter_resource_maps(path, container):
             for resource, amount in amounts.items():
-                if isinstance(amount, (dict, list)):
+                # Infinities and NaN have their own finding, where they stand.
+                if isinstance(amount, (dict, list)) or _unsendable(amount):
                     continue
                 try:
                     value = parse_quantity(amount)
@@ -173,6 +175,19 @@ def check_byte_amounts(obj: KubeObject, context: Context) -> Iterator[Problem]:
                     )
 
 
+def _unsendable(amount: Any) -> bool:
+    return isinstance(amount, float) and not math.isfinite(amount)
+
+
+def _whole(value: Decimal) -> bool:
+    # Exact at any size, where value % 1 overflows Decimal's precision.
+    return value == value.to_integral_value()
+
+
+def _ceiling(value: Decimal) -> int:
+    return int(value.to_integral_value(rounding=ROUND_CEILING))
+
+
 def native(resource: str) -> bool:
     """Kubernetes' own resources: unprefixed, or prefixed with kubernetes.io/."""
     return "/" not in resource or "kubernetes.io/" in resource
@@ -212,7 +227,7 @@ def check_not_overcommitted(obj: KubeObject, context: Context) -> Iterator[Probl
         for section, where, amounts in _iter_resource_maps(path, container):
             for resource, amount in amounts.items():
                 value = _parse_or_none(amount)
-                if extended(resource) and value is not None and value % 1:
+                if extended(resource) and value is not None and not _whole(value):
                     yield Problem(
                         (*where, resource),
                         f"{section} {resource}: {quote(amount)} must be a whole "
@@ -267,9 +282,10 @@ def check_hugepages(obj: KubeObject, context: Context) -> Iterator[Problem]:
                 huge.append((*where, resource))
                 page = _parse_or_none(resource[len(HUGEPAGES) :])
                 value = _parse_or_none(amount)
-                if page is None or page <= 0 or page % 1:
+                if page is None or page <= 0 or not _whole(page):
                     continue  # no page size: podspec-resource-name's to report
-                if value is not None and int(value) % int(page):
+                # Quantity.Value() rounds a fraction of a byte up.
+                if value is not None and _ceiling(value) % int(page):
                     yield Problem(
                         (*where, resource),
                         f"{section} {resource}: {quote(amount)} is not a whole "

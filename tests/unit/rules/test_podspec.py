@@ -221,6 +221,10 @@ CASES = [
             "      cpu: 1\n      hugepages-2Mi: 4Mi\n"),
      ("containers", 0, "resources", "requests", "hugepages-2Mi"), "2Mi: 2Mi", ""),
     ("podspec-resource-hugepages",
+     change("      memory: 2Gi\n",
+            "      memory: 2Gi\n      hugepages-2Mi: '4194304.5'\n"),
+     ("containers", 0, "resources", "limits", "hugepages-2Mi"), "4194304.5", ""),
+    ("podspec-resource-hugepages",
      change("      memory: 2Gi\n", "      memory: 2Gi\n      hugepages-2Mi: 3Mi\n"),
      ("containers", 0, "resources", "limits", "hugepages-2Mi"), "3Mi", ""),
     ("podspec-resource-hugepages",
@@ -575,6 +579,8 @@ def test_memory_in_millibytes_warns() -> None:
         ("hugepages-2Mi: 4Mi", "hugepages-2Mi: 4Mi"),
         ("example.kubernetes.io/x: 1", ""),  # native: may be overcommitted
         ("ephemeral-storage: 1Gi", ""),
+        ("", "example.com/gpu: '1e29'"),  # past Decimal's 28 digits
+        ("", "hugepages-1Gi: 1e30"),
     ],
 )
 def test_resources_the_api_server_accepts_pass(requests: str, limits: str) -> None:
