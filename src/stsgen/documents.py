@@ -100,9 +100,19 @@ class Document:
 
 def _child(node: yaml.Node, step: str | int) -> tuple[yaml.Node | None, Any]:
     if isinstance(node, yaml.MappingNode) and isinstance(step, str):
+        # The last entry that sets the key wins, a << entry too (KubeLoader._merge).
         for key_node, value_node in reversed(node.value):
-            # PyYAML's flatten_mapping has already copied merged (<<) entries here.
-            if _key_text(key_node) == step:
+            if _is_merge(key_node):
+                sources = (
+                    value_node.value
+                    if isinstance(value_node, yaml.SequenceNode)
+                    else [value_node]
+                )
+                for source in sources:
+                    found = _child(source, step)
+                    if found[0] is not None:
+                        return found
+            elif _key_text(key_node) == step:
                 return value_node, key_node.start_mark
     if (
         isinstance(node, yaml.SequenceNode)
@@ -112,6 +122,13 @@ def _child(node: yaml.Node, step: str | int) -> tuple[yaml.Node | None, Any]:
         item = node.value[step]
         return item, item.start_mark
     return None, None
+
+
+def _is_merge(node: yaml.Node) -> bool:
+    # go-yaml's isMerge: a plain << (or a tagged one); !!merge foo is a key.
+    return (
+        type(node) is yaml.ScalarNode and node.value == "<<" and node.tag == _MERGE_TAG
+    )
 
 
 def _key_text(node: yaml.Node) -> str:
@@ -257,7 +274,8 @@ class KubeLoader(yaml.CSafeLoader):
                 if value == "<<":
                     tag = _MERGE_TAG
                 else:
-                    tag = _TAG_BY_TYPE[type(resolve_plain(value))]
+                    found = _go_tag(value, resolve_plain(value))
+                    tag = _TAG_BY_GO_TYPE.get(found, found)
                 if len(_RESOLVED) >= _RESOLVED_MAX:
                     _RESOLVED.clear()
                 _RESOLVED[value] = tag
@@ -293,15 +311,18 @@ class KubeLoader(yaml.CSafeLoader):
         if built is not None:
             return built
         if type(node) is yaml.MappingNode:
-            if any(key.tag == _MERGE_TAG for key, _ in node.value):
-                self.flatten_mapping(node)
             mapping: dict[str, Any] = {}
             self._built[id(node)] = mapping
+            given: set[str] = set()
             for key_node, value_node in node.value:
+                if _is_merge(key_node):
+                    self._merge(value_node, mapping)
+                    continue
                 key = key_text(key_node)
-                if key in mapping:
+                if key in given:
                     mark = key_node.start_mark
                     self.duplicate_keys.append((key, mark.line + 1, mark.column + 1))
+                given.add(key)
                 mapping[key] = self._build(value_node)
             return mapping
         items: list[Any] = []
@@ -310,25 +331,63 @@ class KubeLoader(yaml.CSafeLoader):
             items.append(self._build(item))
         return items
 
+    def _merge(self, node: yaml.Node, mapping: dict[str, Any]) -> None:
+        """Apply a ``<<`` entry where it stands, as go-yaml v2 does: its keys
+        replace those before it, later keys replace its keys, and of a list of
+        maps the first wins. (The YAML spec, and PyYAML, let given keys win
+        wherever they stand.)"""
+        sources = node.value if type(node) is yaml.SequenceNode else [node]
+        for source in reversed(sources):
+            if type(source) is not yaml.MappingNode:
+                raise _decode_error(
+                    "map merge requires map or sequence of maps as the value", node
+                )
+            mapping.update(self._build(source))
+
 
 def scalar_value(node: yaml.ScalarNode) -> Any:
     """A scalar's value as go-yaml v2 decodes it into untyped data.
 
     Nulls, booleans and numbers are resolved from the text, quoted or not, and an
-    explicit tag the text does not fit is an error; timestamps stay text, and so
-    does any scalar whose tag go-yaml does not resolve.
+    explicit tag the text does not fit is an error, as in go-yaml's resolve();
+    timestamps stay text, and so does any scalar whose tag go-yaml does not
+    resolve.
     """
     tag = node.tag
     if tag in _TYPED_TAGS:
         value = resolve_plain(node.value)
-        found = _TAG_BY_TYPE[type(value)]
-        if found != tag and not (tag == _FLOAT_TAG and found == _INT_TAG):
-            problem = f"cannot decode {_short(found)} `{node.value}` as a {_short(tag)}"
+        found = _go_tag(node.value, value)
+        # go-yaml turns an integer into a float for !!float, if it fits in 64 bits.
+        if found == "int64" and tag == _FLOAT_TAG:
+            return value
+        if _TAG_BY_GO_TYPE.get(found, found) != tag:
+            shown = _short(_TAG_BY_GO_TYPE.get(found, found))
+            problem = f"cannot decode {shown} `{node.value}` as a {_short(tag)}"
             raise _decode_error(problem, node)
         return value
     if tag == _BINARY_TAG:
         return _decode_binary(node)
+    if tag == _TIMESTAMP_TAG and not _GO_TIMESTAMP.fullmatch(node.value):
+        problem = f"cannot decode !!str `{node.value}` as a !!timestamp"
+        raise _decode_error(problem, node)
     return node.value
+
+
+def _go_tag(text: str, value: Any) -> str:
+    """The tag go-yaml resolves ``text`` to, integers by Go type ("int64",
+    "uint64", "big"): a float without a fraction is an integer here (as_sent),
+    not there."""
+    if value.__class__ is not int:
+        return _TAG_BY_TYPE[type(value)]
+    plain = text.replace("_", "")
+    if not _GO_INT.fullmatch(plain) and not plain.startswith(("0b", "-0b")):
+        return _FLOAT_TAG  # 1e3, 1.0, 09
+    if -(2**63) <= value < 2**63:
+        return "int64"
+    if 0 <= value < 2**64 and plain[0] not in "+-":
+        return "uint64"
+    # Past 64 bits a decimal is a float if ParseFloat takes it, else a big.Int.
+    return _FLOAT_TAG if _GO_FLOAT.fullmatch(plain) else "big"
 
 
 def key_text(node: yaml.Node) -> str:
@@ -343,13 +402,17 @@ def key_text(node: yaml.Node) -> str:
         return key
     if isinstance(key, bool):
         return "true" if key else "false"
-    if isinstance(key, int) and not _GO_FLOAT_ONLY.fullmatch(node.value):
-        if -(2**63) <= key < 2**63:
-            return str(key)
-    elif isinstance(key, float):
+    if isinstance(key, float):
         return go_float32_text(key)
-    elif isinstance(key, int):  # a float without a fraction: as_sent made it one
-        return go_float32_text(float(node.value.replace("_", "")))
+    if isinstance(key, int):
+        found = _go_tag(node.value, key)
+        if found == "int64" and node.tag != _FLOAT_TAG:
+            return str(key)
+        if found == "int64":
+            return go_float32_text(float(key))
+        if found == _FLOAT_TAG:
+            # The float64 go-yaml made of the text, before as_sent made it an int.
+            return go_float32_text(float(node.value.replace("_", "")))
     shown = "null" if key is None else node.value
     raise _decode_error(f"unsupported map key {shown}", node)
 
@@ -407,9 +470,14 @@ _TYPED_TAGS = frozenset(
     ["tag:yaml.org,2002:null", "tag:yaml.org,2002:bool", _INT_TAG, _FLOAT_TAG]
 )
 _LINE_BREAKS = str.maketrans("", "", "\r\n")
-# A number go-yaml reads as a float, though it may arrive as an integer (1e3).
-_GO_FLOAT_ONLY = re.compile(
-    r"[-+]?(?:\.[0-9_]+|[0-9_]+\.[0-9_]*|[0-9_.]+[eE][-+]?[0-9]+)"
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+_TAG_BY_GO_TYPE = {"int64": _INT_TAG, "uint64": _INT_TAG, "big": _INT_TAG}
+# go-yaml's allowedTimestampFormats: a date, then a time with a zone after T, or
+# one without a zone after a space.
+_GO_TIMESTAMP = re.compile(
+    r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}"
+    r"(?:[Tt][0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(?:\.[0-9]+)?(?:Z|[+-][0-9]{2}:[0-9]{2})"
+    r"| [0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(?:\.[0-9]+)?)?"
 )
 
 

@@ -91,6 +91,13 @@ def test_tags_count_on_scalars_only_as_in_go_yaml() -> None:
         ("k: !!int abc\n", "cannot decode !!str `abc` as a !!int"),
         ("k: !!float yes\n", "cannot decode !!bool `yes` as a !!float"),
         ("k: !!null 0\n", "cannot decode !!int `0` as a !!null"),
+        ("k: !!int 1e3\n", "cannot decode !!float `1e3` as a !!int"),
+        ("k: !!int 09\n", "cannot decode !!float `09` as a !!int"),
+        ("k: !!timestamp abc\n", "cannot decode !!str `abc` as a !!timestamp"),
+        (
+            "k: !!float 18446744073709551615\n",
+            "cannot decode !!int `18446744073709551615` as a !!float",
+        ),
         ("k: !!binary 'a b'\n", "!!binary value contains invalid base64 data"),
         ("~: v\n", "unsupported map key null"),
         ("18446744073709551615: v\n", "unsupported map key 18446744073709551615"),
@@ -122,6 +129,8 @@ def test_what_go_yaml_or_the_json_step_refuses_is_a_document_error(
         ("-2.5e-7", "-2.5e-07"),
         (".inf", ".inf"),
         ("1e39", ".inf"),
+        ("!!float 1000000", "1e+06"),
+        ("99999999999999999999", "1e+20"),  # past uint64, ParseFloat takes it
     ],
 )
 def test_float_keys_are_written_as_go_writes_a_32_bit_float(
@@ -212,3 +221,36 @@ def test_integers_past_64_bits_resolve_as_go_yaml_resolves_them() -> None:
     assert resolve_plain("1" * 5000) == float("inf")  # too long even for Python
     assert resolve_plain("-" + "1" * 5000) == "-" + "1" * 5000  # a string in Go too
     assert resolve_plain("1e400") == "1e400"
+
+
+def test_merge_keys_apply_where_they_stand_as_in_go_yaml() -> None:
+    doc = load_one(
+        """\
+        base: &base {a: from-base, b: from-base}
+        other: &other {b: from-other, c: from-other}
+        before: {a: given, <<: *base}
+        after: {<<: *base, a: given}
+        listed: {<<: [*base, *other]}
+        tagged: {!!merge plain: key}
+        """
+    )
+
+    assert doc.data["before"] == {"a": "from-base", "b": "from-base"}
+    assert doc.data["after"] == {"a": "given", "b": "from-base"}
+    # Of a list of maps, the first wins.
+    assert doc.data["listed"] == {"a": "from-base", "b": "from-base", "c": "from-other"}
+    assert doc.data["tagged"] == {"plain": "key"}
+    assert doc.duplicate_keys == []
+    # A merged value is placed where the map it came from gives it.
+    other = "other: &other {b: from-other, c: from-other}"
+    base = "base: &base {a: from-base, b: from-base}"
+    assert doc.locate(("listed", "c")) == (2, other.index("c:") + 1)
+    assert doc.locate(("after", "b")) == (1, base.index("b:") + 1)
+    assert doc.locate(("after", "a")) == (4, len("after: {<<: *base, a"))
+
+
+def test_a_merge_of_no_map_is_a_document_error() -> None:
+    with pytest.raises(DocumentError) as caught:
+        load_one("a: {<<: text}\n")
+
+    assert "map merge requires map or sequence of maps" in caught.value.message
