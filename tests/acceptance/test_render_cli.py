@@ -228,8 +228,37 @@ def test_render_validates_before_printing() -> None:
     assert "[service-port-name]" in run.stderr
     assert run.stderr.endswith(
         "stsgen: error: the rendered manifests fail validation, so nothing was "
-        "printed (lines are those of the YAML output; --no-validate prints it)\n"
+        "printed (lines are those of the output; --no-validate prints it)\n"
     )
+
+
+def test_under_output_dir_findings_point_at_the_files_it_writes(
+    tmp_path: Path,
+) -> None:
+    failing = run_cli(
+        "render", "statefulset", "--set", DUPLICATE_PORTS, "--output-dir", str(tmp_path)
+    )
+    assert list(tmp_path.iterdir()) == []
+    run_cli(
+        "render",
+        "statefulset",
+        "--set",
+        DUPLICATE_PORTS,
+        "--output-dir",
+        str(tmp_path),
+        "--no-validate",
+    )
+
+    assert failing.code == 1
+    assert "so nothing was written" in failing.stderr
+    current = ""
+    for line in failing.stderr.splitlines():
+        if line.endswith(".yaml"):
+            current = line
+        elif found := re.match(r"  (\d+):(\d+) +error", line):
+            text = (tmp_path / current).read_text().splitlines()
+            row, column = int(found[1]), int(found[2])
+            assert text[row - 1][column - 1 :] == "name: http", (current, line)
 
 
 def test_render_findings_point_at_lines_of_the_printed_output() -> None:

@@ -144,18 +144,9 @@ def render(
     values = load_values(found, values_files or [], expressions, flags)
 
     rendering = render_blueprint(found, values, generate_secret=generate_secret)
-    for message in rendering.warnings:
-        echo_warning(message)
-    if generate_secret and any(doc.kind == "Secret" for doc in rendering.documents):
-        echo_warning(
-            "the output holds generated credentials and is not reproducible; "
-            "keep it out of version control, and apply the Secret once: new "
-            "passwords applied later lock the pods out of data created with "
-            "the old ones"
-        )
-
     if validate:
-        _validate_rendering(rendering, _resolve_version(kubernetes_version))
+        target = "dir" if output_dir is not None else output.value
+        _validate_rendering(rendering, _resolve_version(kubernetes_version), target)
 
     if output_dir is not None:
         written = write_output_dir(output_dir, rendering.documents, force=force)
@@ -169,16 +160,29 @@ def render(
         sys.stdout.write(format_json_list(rendering.documents))
     else:
         sys.stdout.write(format_stream(rendering.documents))
+    # Said once the output is out: a render that fails says why, and only that.
+    for message in rendering.warnings:
+        echo_warning(message)
+    if generate_secret and any(doc.kind == "Secret" for doc in rendering.documents):
+        echo_warning(
+            "the output holds generated credentials and is not reproducible; "
+            "keep it out of version control, and apply the Secret once: new "
+            "passwords applied later lock the pods out of data created with "
+            "the old ones"
+        )
 
 
-def _validate_rendering(rendering: "Rendering", kubernetes_version: str | None) -> None:
+def _validate_rendering(
+    rendering: "Rendering", kubernetes_version: str | None, target: str
+) -> None:
     """Check the rendered objects as `stsgen validate` would; the report goes to
-    stderr, and any error stops the render before a byte reaches stdout."""
+    stderr, and any error stops the render before a byte reaches stdout or
+    ``--output-dir`` (``target`` "dir"; otherwise the output format)."""
     from stsgen.validation.engine import describe_checks, failed, validate_documents
     from stsgen.validation.options import ValidationOptions
 
     options = ValidationOptions(kubernetes_version=kubernetes_version, workers=1)
-    documents = _as_printed(rendering)
+    documents = _as_printed(rendering, in_files=target == "dir")
     results, summary = validate_documents(documents, options)
     if not summary.error_findings and not summary.warning_findings:
         return
@@ -198,22 +202,36 @@ def _validate_rendering(rendering: "Rendering", kubernetes_version: str | None) 
         reporter.report(result)
     reporter.finish(summary)
     if failed(summary, options.fail_on):
-        echo_error(
-            "the rendered manifests fail validation, so nothing was printed "
-            "(lines are those of the YAML output; --no-validate prints it)"
-        )
+        echo_error(_FAILED[target])
         raise typer.Exit(int(ExitCode.INVALID))
 
 
-def _as_printed(rendering: "Rendering") -> list["Document"]:
-    """The rendered documents placed in the YAML stream render prints: a
-    finding's line is then one the user can look up in that output."""
-    from stsgen.documents import Document
-    from stsgen.rendering.writing import stream_lines
+_FAILED = {
+    "yaml": "the rendered manifests fail validation, so nothing was printed "
+    "(lines are those of the output; --no-validate prints it)",
+    "json": "the rendered manifests fail validation, so nothing was printed "
+    "(lines are those of the YAML output, which --no-validate without -o json "
+    "prints)",
+    "dir": "the rendered manifests fail validation, so nothing was written "
+    "(files and lines are those --no-validate writes)",
+}
 
+
+def _as_printed(rendering: "Rendering", in_files: bool) -> list["Document"]:
+    """The rendered documents placed where render puts them: in the YAML stream,
+    or in their files under --output-dir. A finding's file and line are then
+    ones the user can look up in that output."""
+    from stsgen.documents import Document
+    from stsgen.rendering.writing import FILE_HEADER_LINES, file_names, stream_lines
+
+    documents = rendering.documents
+    if in_files:
+        places = [(name, FILE_HEADER_LINES) for name in file_names(documents)]
+    else:
+        places = [(RENDERED_SOURCE, line) for line in stream_lines(documents)]
     return [
         Document(
-            RENDERED_SOURCE,
+            source,
             document.document.index,
             document.data,
             document.document.node,
@@ -221,9 +239,7 @@ def _as_printed(rendering: "Rendering") -> list["Document"]:
             start,
             document.document.non_finite,
         )
-        for document, start in zip(
-            rendering.documents, stream_lines(rendering.documents), strict=True
-        )
+        for document, (source, start) in zip(documents, places, strict=True)
     ]
 
 

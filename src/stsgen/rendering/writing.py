@@ -60,40 +60,54 @@ def format_json_list(documents: Sequence[RenderedDocument]) -> str:
 
 
 def file_name(document: RenderedDocument, namespaced: bool = False) -> str:
-    """``<kind>-<name>.yaml`` (``<kind>-<namespace>-<name>.yaml`` if
-    ``namespaced``) in lower case, reduced to characters safe in any folder.
+    """``<kind>-<name>.yaml`` (``<kind>-<namespace>_<name>.yaml`` if
+    ``namespaced``: no name holds a ``_``) in lower case, reduced to characters
+    safe in any folder.
 
     A name too long for a file system (a name may have 253 characters, a file
     name 255 bytes, and the staged copy needs a few more) keeps its start and
     ends with a digest of the whole.
     """
-    parts = [document.kind, document.name]
-    if namespaced:
-        parts.insert(1, document.data["metadata"].get("namespace") or "")
-    stem = _UNSAFE.sub("-", "-".join(map(str, parts)).lower())
-    stem = _DASHES.sub("-", _DOTS.sub("-", stem)).strip(".-")
+    name = _safe(document.name)
+    namespace = document.data["metadata"].get("namespace") if namespaced else None
+    if namespace:
+        name = f"{_safe(str(namespace))}_{name}"
+    stem = f"{_safe(document.kind)}-{name}".strip(".-")
     if len(stem) > _MAX_STEM:
         digest = hashlib.sha256(stem.encode()).hexdigest()[:12]
         stem = f"{stem[: _MAX_STEM - len(digest) - 1].rstrip('.-')}-{digest}"
     return f"{stem or 'object'}.yaml"
 
 
+def _safe(text: str) -> str:
+    text = _UNSAFE.sub("-", text.lower())
+    return _DASHES.sub("-", _DOTS.sub("-", text)).strip(".-")
+
+
 # Bytes of a file name's stem: 255 less ".yaml" and the staged copy's affixes.
 _MAX_STEM = 200
 
 
-def plan_files(documents: Sequence[RenderedDocument]) -> dict[str, str]:
-    """Map each output file name to its content, kustomization.yaml included.
+def file_names(documents: Sequence[RenderedDocument]) -> list[str]:
+    """Each document's file name: objects of one kind and name in several
+    namespaces get the namespace in theirs."""
+    plain = [file_name(document) for document in documents]
+    counts = Counter(plain)
+    return [
+        file_name(document, namespaced=True) if counts[name] > 1 else name
+        for document, name in zip(documents, plain, strict=True)
+    ]
 
-    Objects of one kind and name in several namespaces get the namespace in
-    their file names.
-    """
-    plain = Counter(file_name(document) for document in documents)
+
+# Lines plan_files writes before each document's text: its # Source: comment.
+FILE_HEADER_LINES = 1
+
+
+def plan_files(documents: Sequence[RenderedDocument]) -> dict[str, str]:
+    """Map each output file name (see file_names) to its content,
+    kustomization.yaml included."""
     files: dict[str, str] = {}
-    for document in documents:
-        name = file_name(document)
-        if plain[name] > 1:
-            name = file_name(document, namespaced=True)
+    for document, name in zip(documents, file_names(documents), strict=True):
         if name in files or name == KUSTOMIZATION_NAME:
             raise OutputError(
                 f"--output-dir: {document.kind} {document.name} would overwrite {name}"

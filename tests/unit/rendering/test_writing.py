@@ -130,11 +130,25 @@ def test_one_name_in_two_namespaces_gets_the_namespace_in_its_files(
     write_output_dir(tmp_path, documents)
 
     assert sorted(path.name for path in tmp_path.iterdir() if path.name[0] != ".") == [
-        "configmap-dev-a.yaml",
-        "configmap-prod-a.yaml",
+        "configmap-dev_a.yaml",
+        "configmap-prod_a.yaml",
         "kustomization.yaml",
         "service-a.yaml",
     ]
+
+
+def test_namespaced_file_names_cannot_collide(tmp_path: Path) -> None:
+    # Names hold no "_": "a-b" + "c" and "a" + "b-c" stay apart.
+    documents = [
+        in_namespace("ConfigMap", "c", "a-b"),
+        in_namespace("ConfigMap", "c", "q"),
+        in_namespace("ConfigMap", "b-c", "a"),
+        in_namespace("ConfigMap", "b-c", "r"),
+    ]
+
+    written = write_output_dir(tmp_path, documents)
+
+    assert len({path.name for path in written.paths}) == 5
 
 
 def test_a_name_too_long_for_a_file_keeps_its_start_and_a_digest(
