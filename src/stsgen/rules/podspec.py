@@ -7,15 +7,19 @@ workload's selector picks its own pods.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 from stsgen.documents import Path
 from stsgen.rules._formats import (
+    QuantityError,
     check_config_map_key,
     check_dns1123_label,
     check_dns1123_subdomain,
     check_env_var_name,
     check_port_name,
+    check_qualified_name,
+    parse_quantity,
     quote,
 )
 from stsgen.rules.base import Context, Problem, object_rule
@@ -798,8 +802,12 @@ def check_env_sources(obj: KubeObject, context: Context) -> Iterator[Problem]:
     exactly one source: fieldRef, resourceFieldRef, configMapKeyRef, secretKeyRef
     (or fileKeyRef). A configMapKeyRef or secretKeyRef needs the name of the
     ConfigMap or Secret (a DNS-1123 subdomain) and a key made of letters, digits,
-    '-', '_' and '.'. The API server rejects anything else. Keep one source and
-    complete it.
+    '-', '_' and '.'. A fieldRef names one of the pod fields a variable can read
+    (metadata.name, status.podIP, metadata.labels['app']...) of apiVersion v1; a
+    resourceFieldRef names a container's limits or requests of cpu, memory,
+    ephemeral-storage or hugepages, with a divisor of 1m or 1 for cpu and a
+    power of 1000 or 1024 for the others. The API server rejects anything else.
+    Keep one source and complete it.
     """
     found = find_pod_spec(obj)
     if found is None:
@@ -819,6 +827,116 @@ def check_env_sources(obj: KubeObject, context: Context) -> Iterator[Problem]:
                 yield from _iter_env_source_problems((*where, "valueFrom"), source)
 
 
+# What an environment variable's fieldRef may name (validEnvDownwardAPIField-
+# PathExpressions; spec.host is the old name of spec.nodeName), besides
+# metadata.labels['<key>'] and metadata.annotations['<key>'].
+ENV_FIELD_PATHS = (
+    "metadata.name",
+    "metadata.namespace",
+    "metadata.uid",
+    "spec.nodeName",
+    "spec.serviceAccountName",
+    "status.hostIP",
+    "status.hostIPs",
+    "status.podIP",
+    "status.podIPs",
+)
+# What a resourceFieldRef may name, besides requests.hugepages-<size> and
+# limits.hugepages-<size>, and the divisors each allows.
+_BYTE_DIVISORS = frozenset(
+    Decimal(factor) ** power
+    for factor, powers in ((1000, range(7)), (1024, range(1, 7)))
+    for power in powers
+)
+RESOURCE_FIELD_DIVISORS = {
+    "limits.cpu": frozenset([Decimal("0.001"), Decimal(1)]),
+    "requests.cpu": frozenset([Decimal("0.001"), Decimal(1)]),
+    **dict.fromkeys(
+        [
+            "limits.memory",
+            "requests.memory",
+            "limits.ephemeral-storage",
+            "requests.ephemeral-storage",
+        ],
+        _BYTE_DIVISORS,
+    ),
+}
+
+
+def _iter_field_ref_problems(path: Path, ref: dict[str, Any]) -> Iterator[Problem]:
+    version = ref.get("apiVersion")
+    if isinstance(version, str) and version not in ("", "v1"):
+        yield Problem(
+            (*path, "apiVersion"), f"fieldRef apiVersion {quote(version)} must be v1"
+        )
+        return
+    field_path = ref.get("fieldPath")
+    if not isinstance(field_path, str):
+        return
+    base, _, subscript = field_path.partition("['")
+    if field_path.endswith("']") and base and subscript:
+        subscript = subscript[:-2]
+        if base in ("metadata.labels", "metadata.annotations"):
+            # Annotation keys are checked in lower case, as the server does.
+            key = subscript.lower() if base == "metadata.annotations" else subscript
+            message = check_qualified_name(key)
+            if message:
+                yield Problem((*path, "fieldPath"), f"fieldRef key {message}")
+        else:
+            yield Problem(
+                (*path, "fieldPath"),
+                f"fieldRef {quote(base)} takes no ['key']; only metadata.labels "
+                "and metadata.annotations do",
+            )
+    elif field_path not in ENV_FIELD_PATHS and field_path != "spec.host":
+        yield Problem(
+            (*path, "fieldPath"),
+            f"fieldRef {quote(field_path)} is not available to a variable; use "
+            f"{', '.join(ENV_FIELD_PATHS)}, or metadata.labels['<key>'] or "
+            "metadata.annotations['<key>']",
+        )
+
+
+def _iter_resource_ref_problems(path: Path, ref: dict[str, Any]) -> Iterator[Problem]:
+    resource = ref.get("resource")
+    if not isinstance(resource, str):
+        return
+    if not resource:
+        yield Problem((*path, "resource"), "resourceFieldRef.resource is not set")
+        return
+    huge = resource.startswith(("requests.hugepages-", "limits.hugepages-"))
+    if resource not in RESOURCE_FIELD_DIVISORS and not huge:
+        yield Problem(
+            (*path, "resource"),
+            f"resourceFieldRef {quote(resource)} is not a container resource; use "
+            f"{', '.join(RESOURCE_FIELD_DIVISORS)} or limits.hugepages-<size>",
+        )
+        return
+    divisor = _parse_or_none(ref.get("divisor"))
+    allowed = _BYTE_DIVISORS if huge else RESOURCE_FIELD_DIVISORS[resource]
+    # Compared by value: a divisor the server takes has one of these values.
+    if divisor is not None and divisor != 0 and divisor not in allowed:
+        yield Problem(
+            (*path, "divisor"),
+            f"divisor {quote(ref['divisor'])} is not one the server takes for "
+            f"{resource}: "
+            + (
+                "1m or 1"
+                if resource.endswith(".cpu")
+                else "1, 1k ... 1E or 1Ki ... 1Ei"
+            ),
+        )
+
+
+def _parse_or_none(amount: Any) -> Decimal | None:
+    if amount is None or isinstance(amount, (dict, list, bool)):
+        return None
+    try:
+        return parse_quantity(amount)
+    except QuantityError:
+        return None
+
+
 def _iter_env_source_problems(path: Path, source: dict[str, Any]) -> Iterator[Problem]:
     named = [key for key in source if key in ENV_SOURCES and source[key] is not None]
     if not named:
@@ -830,6 +948,14 @@ def _iter_env_source_problems(path: Path, source: dict[str, Any]) -> Iterator[Pr
         yield Problem(
             (*path, named[1]),
             f"valueFrom names {len(named)} sources ({', '.join(named)}); keep one",
+        )
+    field_ref = source.get("fieldRef")
+    if isinstance(field_ref, dict):
+        yield from _iter_field_ref_problems((*path, "fieldRef"), field_ref)
+    resource_ref = source.get("resourceFieldRef")
+    if isinstance(resource_ref, dict):
+        yield from _iter_resource_ref_problems(
+            (*path, "resourceFieldRef"), resource_ref
         )
     for kind in ("configMapKeyRef", "secretKeyRef"):
         selector = source.get(kind)

@@ -259,7 +259,7 @@ CASES = [
      ("initContainers", 0, "startupProbe"), "startupProbe", ""),
     ("podspec-env-value-from",
      change("    value: prod\n",
-            "    value: prod\n    valueFrom:\n      fieldRef: {fieldPath: a}\n"),
+            "    value: prod\n    valueFrom:\n      fieldRef: {fieldPath: metadata.name}\n"),
      ("containers", 0, "env", 0, "valueFrom"), "valueFrom:", ""),
     ("podspec-env-value-from",
      change("    value: prod\n",
@@ -272,6 +272,26 @@ CASES = [
             "        key: conf/mode\n"),
      ("containers", 0, "env", 0, "valueFrom", "configMapKeyRef", "key"),
      "key: conf/mode", ""),
+    ("podspec-env-value-from",
+     change("    value: prod\n", "    valueFrom:\n      fieldRef: {fieldPath: spec.bogus}\n"),
+     ("containers", 0, "env", 0, "valueFrom", "fieldRef", "fieldPath"), "bogus", ""),
+    ("podspec-env-value-from",
+     change("    value: prod\n",
+            "    valueFrom:\n      fieldRef: {apiVersion: v2, fieldPath: metadata.name}\n"),
+     ("containers", 0, "env", 0, "valueFrom", "fieldRef", "apiVersion"), "v2", ""),
+    ("podspec-env-value-from",
+     change("    value: prod\n",
+            "    valueFrom:\n      fieldRef: {fieldPath: \"metadata.labels['a b']\"}\n"),
+     ("containers", 0, "env", 0, "valueFrom", "fieldRef", "fieldPath"), "a b", ""),
+    ("podspec-env-value-from",
+     change("    value: prod\n",
+            "    valueFrom:\n      resourceFieldRef: {resource: limits.bogus}\n"),
+     ("containers", 0, "env", 0, "valueFrom", "resourceFieldRef", "resource"),
+     "bogus", ""),
+    ("podspec-env-value-from",
+     change("    value: prod\n",
+            "    valueFrom:\n      resourceFieldRef: {resource: limits.cpu, divisor: 3m}\n"),
+     ("containers", 0, "env", 0, "valueFrom", "resourceFieldRef", "divisor"), "3m", ""),
     ("podspec-env-from",
      change("    configMapRef:\n      name: web\n",
             "    configMapRef:\n      name: web\n    secretRef:\n      name: web\n"),
@@ -593,3 +613,23 @@ def test_resources_the_api_server_accepts_pass(requests: str, limits: str) -> No
     for rule_id in RULES:
         if rule_id.startswith("podspec-resource"):
             assert run_rule(rule_id, text) == [], rule_id
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "fieldRef: {fieldPath: metadata.name}",
+        "fieldRef: {apiVersion: v1, fieldPath: status.hostIPs}",
+        "fieldRef: {fieldPath: spec.host}",
+        "fieldRef: {fieldPath: \"metadata.annotations['Example.COM/x']\"}",
+        "resourceFieldRef: {resource: limits.memory, divisor: 1Mi}",
+        "resourceFieldRef: {resource: requests.cpu, divisor: 1000m}",
+        "resourceFieldRef: {resource: limits.hugepages-2Mi, divisor: 1Ki}",
+        "resourceFieldRef: {resource: limits.cpu, divisor: 0}",
+    ],
+)
+def test_downward_api_variables_the_api_server_accepts_pass(source: str) -> None:
+    text = wrap(
+        "Deployment", change("    value: prod\n", f"    valueFrom:\n      {source}\n")
+    )
+    assert run_rule("podspec-env-value-from", text) == []
