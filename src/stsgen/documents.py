@@ -367,7 +367,7 @@ def scalar_value(node: yaml.ScalarNode) -> Any:
         return value
     if tag == _BINARY_TAG:
         return _decode_binary(node)
-    if tag == _TIMESTAMP_TAG and not _GO_TIMESTAMP.fullmatch(node.value):
+    if tag == _TIMESTAMP_TAG and not re.fullmatch(_GO_TIMESTAMP, node.value):
         problem = f"cannot decode !!str `{node.value}` as a !!timestamp"
         raise _decode_error(problem, node)
     return node.value
@@ -473,8 +473,9 @@ _LINE_BREAKS = str.maketrans("", "", "\r\n")
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 _TAG_BY_GO_TYPE = {"int64": _INT_TAG, "uint64": _INT_TAG, "big": _INT_TAG}
 # go-yaml's allowedTimestampFormats: a date, then a time with a zone after T, or
-# one without a zone after a space.
-_GO_TIMESTAMP = re.compile(
+# one without a zone after a space. Compiled on first use: explicit !!timestamp
+# tags are rare, and compiling costs start-up time.
+_GO_TIMESTAMP = (
     r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}"
     r"(?:[Tt][0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(?:\.[0-9]+)?(?:Z|[+-][0-9]{2}:[0-9]{2})"
     r"| [0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(?:\.[0-9]+)?)?"
