@@ -266,6 +266,9 @@ class KubeLoader(yaml.CSafeLoader):
         super().__init__(stream)
         self.duplicate_keys: list[tuple[Any, int, int]] = []
         self.non_finite = False
+        # Kept only where a "!" tag may stand: see _non_specific.
+        self._text = stream if "!" in stream else None
+        self._line_starts: list[int] | None = None
 
     def resolve(self, kind: type, value: Any, implicit: Any) -> str:
         if kind is yaml.ScalarNode and implicit[0]:
@@ -301,6 +304,8 @@ class KubeLoader(yaml.CSafeLoader):
         if type(node) is yaml.ScalarNode:
             if node.tag == _STR_TAG:
                 return node.value
+            if self._text is not None and self._non_specific(node):
+                return node.value
             value = scalar_value(node)
             # inf - inf and nan - nan are both NaN, which equals nothing.
             if value.__class__ is float and value - value != 0:
@@ -318,7 +323,10 @@ class KubeLoader(yaml.CSafeLoader):
                 if _is_merge(key_node):
                     self._merge(value_node, mapping)
                     continue
-                key = key_text(key_node)
+                if self._text is not None and self._non_specific(key_node):
+                    key = key_node.value
+                else:
+                    key = key_text(key_node)
                 if key in given:
                     mark = key_node.start_mark
                     self.duplicate_keys.append((key, mark.line + 1, mark.column + 1))
@@ -330,6 +338,28 @@ class KubeLoader(yaml.CSafeLoader):
         for item in node.value:
             items.append(self._build(item))
         return items
+
+    def _non_specific(self, node: yaml.Node) -> bool:
+        """Whether a scalar carries the non-specific tag ``!`` (``! 8080``).
+
+        libyaml resolves such a scalar as if it were plain, quoted or not, and
+        the node keeps no trace of the tag; go-yaml v2 resolves no tag it does
+        not know and hands over the text. So the tag is looked for in the text.
+        """
+        if type(node) is not yaml.ScalarNode or node.tag == _STR_TAG:
+            return False
+        text = self._text
+        assert text is not None
+        if self._line_starts is None:
+            self._line_starts = [0, *(m.end() for m in _NEWLINE.finditer(text))]
+        mark = node.start_mark
+        if mark.line >= len(self._line_starts):
+            return False
+        index = self._line_starts[mark.line] + mark.column
+        if text.startswith("&", index):  # an anchor may come first
+            anchor = _ANCHOR_THEN_SPACE.match(text, index)
+            index = anchor.end() if anchor else index
+        return text.startswith("!", index) and text[index + 1 : index + 2] in _BLANKS
 
     def _merge(self, node: yaml.Node, mapping: dict[str, Any]) -> None:
         """Apply a ``<<`` entry where it stands, as go-yaml v2 does: its keys
@@ -470,6 +500,10 @@ _TYPED_TAGS = frozenset(
     ["tag:yaml.org,2002:null", "tag:yaml.org,2002:bool", _INT_TAG, _FLOAT_TAG]
 )
 _LINE_BREAKS = str.maketrans("", "", "\r\n")
+# YAML 1.1 line breaks, as libyaml counts lines.
+_NEWLINE = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+_ANCHOR_THEN_SPACE = re.compile(r"&\S+[ \t]+")
+_BLANKS = frozenset([" ", "\t", "\r", "\n", ""])
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 _TAG_BY_GO_TYPE = {"int64": _INT_TAG, "uint64": _INT_TAG, "big": _INT_TAG}
 # go-yaml's allowedTimestampFormats: a date, then a time with a zone after T, or

@@ -254,3 +254,25 @@ def test_a_merge_of_no_map_is_a_document_error() -> None:
         load_one("a: {<<: text}\n")
 
     assert "map merge requires map or sequence of maps" in caught.value.message
+
+
+def test_the_non_specific_tag_keeps_the_text_as_go_yaml_does() -> None:
+    # libyaml resolves "! 8080" as if it were plain, even quoted; go-yaml v2
+    # resolves no tag it does not know, and hands over the text.
+    doc = load_one(
+        """\
+        a: ! 8080
+        b: &anchor ! "true"
+        c: !!int "8"
+        é€😀: {d: ! 1.5, ! 1.0: key}
+        e: "#!/bin/sh"
+        """
+    )
+
+    assert doc.data == {
+        "a": "8080",
+        "b": "true",
+        "c": 8,
+        "é€😀": {"d": "1.5", "1.0": "key"},
+        "e": "#!/bin/sh",
+    }

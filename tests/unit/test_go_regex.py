@@ -40,6 +40,9 @@ def matches(pattern: str, text: str) -> bool:
         # RE2's \s is [\t\n\f\r ], its \b an ASCII boundary, its \< a "<".
         ("^\\S+$", ["caf\u00a0x", "a\vb"], ["a b"]),
         ("^[\\s]$", ["\t"], ["\u00a0"]),
+        ("^[\\S]+$", ["a\u00a0b"], ["a b"]),
+        ("^[^\\S]+$", [" \t"], ["\u00a0"]),
+        ("^[^[:^digit:]]$", ["5"], ["a"]),
         ("\\bfoo\\b", ["\u00e9foo\u00e9", "a foo"], ["afoo"]),
         ("^\\<[a-z]+\\>$", ["<abc>"], ["abc"]),
         ("(?i)^abc$", ["ABC"], ["abd"]),
@@ -55,6 +58,7 @@ def test_patterns_match_what_re2_matches(
 def test_a_negated_class_beside_other_members_has_no_spelling() -> None:
     assert ecma_pattern("^[a[:^digit:]]$") is None
     assert ecma_pattern("^[[:^alpha:][:^digit:]]$") is None
+    assert ecma_pattern("^[\\S ]+$") is None  # not checked, rather than wrongly
 
 
 def test_patterns_without_brackets_are_left_alone() -> None:

@@ -359,7 +359,9 @@ def _scale_any_number(base: int, exponent: int, digits: str, fraction: int) -> D
     if base == 10:
         amount = Decimal(f"{digits}E{exponent - fraction}")
     else:
-        amount = Decimal(f"{int(digits) << exponent}E-{fraction}")
+        # Exact at any length: int() refuses more than 4,300 digits.
+        exact = Context(prec=len(digits) + 25, Emax=MAX_EMAX, Emin=MIN_EMIN)
+        amount = exact.multiply(Decimal(digits), 1 << exponent).scaleb(-fraction, exact)
     if amount and amount.as_tuple().exponent < -9:
         places = len(amount.as_tuple().digits) + 2
         context = Context(prec=places, Emax=MAX_EMAX, Emin=MIN_EMIN)
@@ -431,6 +433,8 @@ def _interpret_suffix(suffix: str) -> tuple[int, int]:
 def _parse_int64(text: str) -> int | None:
     body = text[1:] if text[:1] in "+-" else text
     if not body or not all(char in _DIGITS for char in body):
+        return None
+    if len(body.lstrip("0")) > 19:  # past int64, and perhaps past what int() reads
         return None
     number = int(text)
     return number if -(2**63) <= number <= _INT64_MAX else None

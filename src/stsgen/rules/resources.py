@@ -184,6 +184,9 @@ def _whole(value: Decimal) -> bool:
     return value == value.to_integral_value()
 
 
+_INT64 = Decimal(2**63)
+
+
 def _ceiling(value: Decimal) -> int:
     return int(value.to_integral_value(rounding=ROUND_CEILING))
 
@@ -282,10 +285,12 @@ def check_hugepages(obj: KubeObject, context: Context) -> Iterator[Problem]:
                 huge.append((*where, resource))
                 page = _parse_or_none(resource[len(HUGEPAGES) :])
                 value = _parse_or_none(amount)
-                if page is None or page <= 0 or not _whole(page):
+                if page is None or not 0 < page < _INT64 or not _whole(page):
                     continue  # no page size: podspec-resource-name's to report
                 # Quantity.Value() rounds a fraction of a byte up.
-                if value is not None and _ceiling(value) % int(page):
+                # Past int64 the server refuses the amount anyway; an integer of
+                # that many digits would take minutes to build here.
+                if value is not None and value < _INT64 and _ceiling(value) % int(page):
                     yield Problem(
                         (*where, resource),
                         f"{section} {resource}: {quote(amount)} is not a whole "

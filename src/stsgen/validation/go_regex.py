@@ -49,8 +49,8 @@ _FLAGS = re.compile(r"\(\?([a-zA-Z]*)(?:-([a-zA-Z]*))?([:)])")
 
 def ecma_pattern(pattern: str) -> str | None:
     """``pattern`` as the schema engine must read it to match what RE2 matches;
-    None when it has no such spelling (a negated POSIX class beside other
-    members, ``[a[:^digit:]]``)."""
+    None when it has no such spelling (a negated class beside other members,
+    ``[a[:^digit:]]`` or ``[\\S ]``)."""
     if not any(mark in pattern for mark in "[.\\"):
         return pattern
     out: list[str] = []
@@ -113,7 +113,10 @@ def _bracket(pattern: str, start: int) -> tuple[int, str | None]:
         first = False
         if char == "\\":
             escape = pattern[index : index + 2]
-            parts.append(_RE2_SPACE if escape == "\\s" else escape)
+            if escape == "\\S":  # all but RE2's spaces, which ECMA has no name for
+                negated_classes.append(_RE2_SPACE)
+            else:
+                parts.append(_RE2_SPACE if escape == "\\s" else escape)
             index += 2
             continue
         if pattern.startswith("[:", index):
@@ -134,8 +137,9 @@ def _bracket(pattern: str, start: int) -> tuple[int, str | None]:
         return len(pattern), "".join(["[", "^" if negated else "", *parts])
     end = index + 1
     if negated_classes:
-        # [[:^digit:]] is [^0-9]; beside other members it has no ECMA spelling.
-        if negated or parts or len(negated_classes) > 1:
+        # [[:^digit:]] is [^0-9] and [^\S] is [\t\n\f\r ]; beside other members
+        # a negated class has no ECMA spelling.
+        if parts or len(negated_classes) > 1:
             return end, None
-        return end, f"[^{negated_classes[0]}]"
+        return end, f"[{'' if negated else '^'}{negated_classes[0]}]"
     return end, "".join(["[", "^" if negated else "", *parts, "]"])

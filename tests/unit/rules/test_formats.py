@@ -209,6 +209,8 @@ def test_quote_escapes_and_shortens() -> None:
         ("Gi", "0"),  # no digits at all still reads as zero, as in Go
         ("16Ei", str(2**63 - 1)),  # binary amounts are capped at 2^63-1
         ("1e4294967296", "1"),  # the exponent wraps at 32 bits, as in Go
+        ("9" * 5000 + "Ki", str(2**63 - 1)),  # past what int() reads, still capped
+        ("0." + "0" * 5000 + "1Mi", "0.000000001"),
     ],
 )
 def test_parse_quantity_values(text: str, expected: str) -> None:

@@ -633,3 +633,14 @@ def test_downward_api_variables_the_api_server_accepts_pass(source: str) -> None
         "Deployment", change("    value: prod\n", f"    valueFrom:\n      {source}\n")
     )
     assert run_rule("podspec-env-value-from", text) == []
+
+
+def test_amounts_past_int64_are_checked_without_building_huge_integers() -> None:
+    # 1e9999999 as an integer has ten million digits: minutes to build.
+    pod_spec = change(
+        "      memory: 2Gi\n",
+        "      memory: 2Gi\n      hugepages-2Mi: '1e9999999'\n"
+        "      hugepages-1e9999999: 1\n",
+    )
+    text = wrap("Deployment", pod_spec)
+    assert run_rule("podspec-resource-hugepages", text) == []

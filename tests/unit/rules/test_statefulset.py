@@ -209,6 +209,13 @@ CASES = [
     ),
     (
         "statefulset-max-unavailable",
+        # More digits than int() reads: compared as text.
+        change("      maxUnavailable: 1\n", f"      maxUnavailable: {'9' * 5000}%\n"),
+        ("spec", "updateStrategy", "rollingUpdate", "maxUnavailable"),
+        "maxUnavailable:",
+    ),
+    (
+        "statefulset-max-unavailable",
         change("      maxUnavailable: 1\n", '      maxUnavailable: "one"\n'),
         ("spec", "updateStrategy", "rollingUpdate", "maxUnavailable"),
         "maxUnavailable:",
