@@ -179,6 +179,17 @@ def _unsendable(amount: Any) -> bool:
     return isinstance(amount, float) and not math.isfinite(amount)
 
 
+def _resource_names(resources: Any) -> set[str]:
+    if not isinstance(resources, dict):
+        return set()
+    return {
+        name
+        for section in ("requests", "limits")
+        if isinstance(resources.get(section), dict)
+        for name in resources[section]
+    }
+
+
 def _whole(value: Decimal) -> bool:
     # Exact at any size, where value % 1 overflows Decimal's precision.
     return value == value.to_integral_value()
@@ -274,8 +285,11 @@ def check_hugepages(obj: KubeObject, context: Context) -> Iterator[Problem]:
     found = find_pod_spec(obj)
     if found is None:
         return
+    # Pod-level resources (1.34+) may carry the cpu or memory for every container:
+    # given benefit of the doubt, rather than reported on a guess.
+    pod_named = _resource_names(found[1].get("resources"))
     for path, container in iter_containers(*found):
-        named: set[str] = set()
+        named: set[str] = set(pod_named)
         huge: list[Path] = []
         for section, where, amounts in _iter_resource_maps(path, container):
             named.update(amounts)
