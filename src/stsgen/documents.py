@@ -75,6 +75,18 @@ class Document:
     def __repr__(self) -> str:
         return f"Document({self.source!r}, {self.index}, line={self.line})"
 
+    def relocated(self, source: str, line_offset: int) -> Document:
+        """The same document, placed in another file or at another line."""
+        return Document(
+            source,
+            self.index,
+            self.data,
+            self.node,
+            self.duplicate_keys,
+            line_offset,
+            self.non_finite,
+        )
+
     @property
     def line(self) -> int:
         start = self.node.start_mark.line if self.node is not None else 0
@@ -103,12 +115,7 @@ def _child(node: yaml.Node, step: str | int) -> tuple[yaml.Node | None, Any]:
         # The last entry that sets the key wins, a << entry too (KubeLoader._merge).
         for key_node, value_node in reversed(node.value):
             if _is_merge(key_node):
-                sources = (
-                    value_node.value
-                    if isinstance(value_node, yaml.SequenceNode)
-                    else [value_node]
-                )
-                for source in sources:
+                for source in _merge_sources(value_node):
                     found = _child(source, step)
                     if found[0] is not None:
                         return found
@@ -129,6 +136,11 @@ def _is_merge(node: yaml.Node) -> bool:
     return (
         type(node) is yaml.ScalarNode and node.value == "<<" and node.tag == _MERGE_TAG
     )
+
+
+def _merge_sources(node: yaml.Node) -> list[yaml.Node]:
+    """The maps a ``<<`` entry's value names: itself, or those it lists."""
+    return node.value if isinstance(node, yaml.SequenceNode) else [node]
 
 
 def _key_text(node: yaml.Node) -> str:
@@ -213,8 +225,14 @@ def non_finite_values(data: Any) -> Iterator[tuple[Path, float]]:
             stack.extend(((*path, key), item) for key, item in value.items())
         elif isinstance(value, list):
             stack.extend(((*path, index), item) for index, item in enumerate(value))
-        elif value.__class__ is float and value - value != 0:
+        elif is_non_finite(value):
             yield path, value
+
+
+def is_non_finite(value: Any) -> bool:
+    """Whether ``value`` is an infinite or NaN float, which JSON cannot carry."""
+    # inf - inf and nan - nan are both NaN, which equals nothing.
+    return value.__class__ is float and value - value != 0
 
 
 def describe_non_finite(number: float) -> str:
@@ -307,7 +325,7 @@ class KubeLoader(yaml.CSafeLoader):
             if self._text is not None and self._non_specific(node):
                 return node.value
             value = scalar_value(node)
-            # inf - inf and nan - nan are both NaN, which equals nothing.
+            # is_non_finite, inline: this runs for every typed scalar.
             if value.__class__ is float and value - value != 0:
                 self.non_finite = True
             return value
@@ -366,8 +384,7 @@ class KubeLoader(yaml.CSafeLoader):
         replace those before it, later keys replace its keys, and of a list of
         maps the first wins. (The YAML spec, and PyYAML, let given keys win
         wherever they stand.)"""
-        sources = node.value if type(node) is yaml.SequenceNode else [node]
-        for source in reversed(sources):
+        for source in reversed(_merge_sources(node)):
             if type(source) is not yaml.MappingNode:
                 raise _decode_error(
                     "map merge requires map or sequence of maps as the value", node
@@ -390,9 +407,11 @@ def scalar_value(node: yaml.ScalarNode) -> Any:
         # go-yaml turns an integer into a float for !!float, if it fits in 64 bits.
         if found == "int64" and tag == _FLOAT_TAG:
             return value
-        if _TAG_BY_GO_TYPE.get(found, found) != tag:
-            shown = _short(_TAG_BY_GO_TYPE.get(found, found))
-            problem = f"cannot decode {shown} `{node.value}` as a {_short(tag)}"
+        resolved = _TAG_BY_GO_TYPE.get(found, found)
+        if resolved != tag:
+            problem = (
+                f"cannot decode {_short(resolved)} `{node.value}` as a {_short(tag)}"
+            )
             raise _decode_error(problem, node)
         return value
     if tag == _BINARY_TAG:

@@ -221,7 +221,6 @@ def _as_printed(rendering: "Rendering", in_files: bool) -> list["Document"]:
     """The rendered documents placed where render puts them: in the YAML stream,
     or in their files under --output-dir. A finding's file and line are then
     ones the user can look up in that output."""
-    from stsgen.documents import Document
     from stsgen.rendering.writing import FILE_HEADER_LINES, file_names, stream_lines
 
     documents = rendering.documents
@@ -230,15 +229,7 @@ def _as_printed(rendering: "Rendering", in_files: bool) -> list["Document"]:
     else:
         places = [(RENDERED_SOURCE, line) for line in stream_lines(documents)]
     return [
-        Document(
-            source,
-            document.document.index,
-            document.data,
-            document.document.node,
-            document.document.duplicate_keys,
-            start,
-            document.document.non_finite,
-        )
+        document.document.relocated(source, start)
         for document, (source, start) in zip(documents, places, strict=True)
     ]
 

@@ -393,7 +393,7 @@ def describe_error(error: Any, schema: dict[str, Any]) -> tuple[list[str | int],
         return [*path, key], f"unknown key{hint}"
     if kind.name == "propertyNames":
         inner = kind.error
-        described = _schema_at(schema, inner.schema_path[:-1]).get("description")
+        described = _description(schema, inner)
         return [*path, inner.instance], f"the key is not {described or 'allowed'}"
     if kind.name in ("anyOf", "oneOfNotValid") and getattr(kind, "context", None):
         branches = [branch for group in kind.context for branch in group]
@@ -421,13 +421,13 @@ def _alternatives(
         kind = branch.kind
         name = kind.name
         if name == "type":
-            types.extend(_type_names(kind.types).split(" or "))
+            types.extend(_type_list(kind.types))
         elif name == "enum":
             others.extend(json.dumps(option) for option in kind.options)
         elif name == "const":
             others.append(json.dumps(kind.expected_value))
         elif name == "pattern":
-            described = _schema_at(schema, branch.schema_path[:-1]).get("description")
+            described = _description(schema, branch)
             others.append(described or f"matching {kind.pattern}")
         else:
             # A range missed (the value has a branch's type) says more alone.
@@ -480,7 +480,7 @@ def _expectation(error: Any, schema: dict[str, Any]) -> str:
     if name == "maximum":
         return f"{shown} is above the maximum of {kind.limit}"
     if name == "pattern":
-        described = _schema_at(schema, error.schema_path[:-1]).get("description")
+        described = _description(schema, error)
         return f"{shown} is not {described or 'matching ' + kind.pattern}"
     if name == "maxLength":
         return f"{shown} is longer than {kind.limit} characters"
@@ -491,14 +491,24 @@ def _expectation(error: Any, schema: dict[str, Any]) -> str:
     if name == "type":
         return f"{shown} is not of type {_type_names(kind.types)}"
     if name == "not":
-        described = _schema_at(schema, error.schema_path[:-1]).get("description")
+        described = _description(schema, error)
         return f"{shown} is not allowed" + (f"; use {described}" if described else "")
     return error.message
 
 
 def _type_names(types: Any) -> str:
+    return " or ".join(_type_list(types))
+
+
+def _type_list(types: Any) -> list[str]:
     names = types if isinstance(types, (list, tuple)) else [types]
-    return " or ".join(str(getattr(item, "name", item)).lower() for item in names)
+    return [str(getattr(item, "name", item)).lower() for item in names]
+
+
+def _description(schema: dict[str, Any], error: Any) -> str | None:
+    """The description of the schema whose keyword ``error`` failed: it says, in
+    words, what a pattern means."""
+    return _schema_at(schema, error.schema_path[:-1]).get("description")
 
 
 def _is_scalar(value: Any) -> bool:

@@ -337,6 +337,15 @@ def _parse_quantity_text(text: str) -> Decimal:
     return amount if positive else amount.copy_negate()  # exact, unlike -amount
 
 
+def quantity_or_none(value: Any) -> Decimal | None:
+    """The amount of ``value``, or None where it is no quantity (another rule
+    reports that)."""
+    try:
+        return parse_quantity(value)
+    except QuantityError:
+        return None
+
+
 def _scale_small_integer(
     base: int, exponent: int, num: str, denom: str
 ) -> Decimal | None:

@@ -12,14 +12,13 @@ from typing import Any
 
 from stsgen.documents import Path
 from stsgen.rules._formats import (
-    QuantityError,
     check_config_map_key,
     check_dns1123_label,
     check_dns1123_subdomain,
     check_env_var_name,
     check_port_name,
     check_qualified_name,
-    parse_quantity,
+    quantity_or_none,
     quote,
 )
 from stsgen.rules.base import Context, Problem, object_rule
@@ -912,7 +911,7 @@ def _iter_resource_ref_problems(path: Path, ref: dict[str, Any]) -> Iterator[Pro
             f"{', '.join(RESOURCE_FIELD_DIVISORS)} or limits.hugepages-<size>",
         )
         return
-    divisor = _parse_or_none(ref.get("divisor"))
+    divisor = quantity_or_none(ref.get("divisor"))
     allowed = _BYTE_DIVISORS if huge else RESOURCE_FIELD_DIVISORS[resource]
     # Compared by value: a divisor the server takes has one of these values.
     if divisor is not None and divisor != 0 and divisor not in allowed:
@@ -926,15 +925,6 @@ def _iter_resource_ref_problems(path: Path, ref: dict[str, Any]) -> Iterator[Pro
                 else "1, 1k ... 1E or 1Ki ... 1Ei"
             ),
         )
-
-
-def _parse_or_none(amount: Any) -> Decimal | None:
-    if amount is None or isinstance(amount, (dict, list, bool)):
-        return None
-    try:
-        return parse_quantity(amount)
-    except QuantityError:
-        return None
 
 
 def _iter_env_source_problems(path: Path, source: dict[str, Any]) -> Iterator[Problem]:

@@ -3,17 +3,17 @@ the API server's ValidateResourceRequirements checks them."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
-from stsgen.documents import Path
+from stsgen.documents import Path, is_non_finite
 from stsgen.rules._formats import (
     QuantityError,
     check_qualified_name,
     describe_fractional_bytes,
     parse_quantity,
+    quantity_or_none,
     quote,
 )
 from stsgen.rules.base import Context, Problem, object_rule
@@ -23,15 +23,37 @@ from stsgen.validation.objects import KubeObject
 
 
 def _iter_resource_maps(
-    container_path: Path, container: dict[str, Any]
+    path: Path, resources: Any
 ) -> Iterator[tuple[str, Path, dict[str, Any]]]:
-    resources = container.get("resources")
+    """The requests and limits maps of the ``resources`` object at ``path``."""
     if not isinstance(resources, dict):
         return
     for section in ("requests", "limits"):
         amounts = resources.get(section)
         if isinstance(amounts, dict):
-            yield section, (*container_path, "resources", section), amounts
+            yield section, (*path, section), amounts
+
+
+def _iter_container_maps(
+    obj: KubeObject,
+) -> Iterator[tuple[Path, list[tuple[str, Path, dict[str, Any]]]]]:
+    """Each container's path and its requests and limits maps."""
+    found = find_pod_spec(obj)
+    if found is None:
+        return
+    for path, container in iter_containers(*found):
+        resources = container.get("resources")
+        yield path, list(_iter_resource_maps((*path, "resources"), resources))
+
+
+def _iter_requests(obj: KubeObject) -> Iterator[tuple[Path, str, Any, dict[str, Any]]]:
+    """Each container request: its path, resource, amount and the container's
+    limits (empty when it has none)."""
+    for path, maps in _iter_container_maps(obj):
+        by_section = {section: amounts for section, _, amounts in maps}
+        limits = by_section.get("limits", {})
+        for resource, amount in by_section.get("requests", {}).items():
+            yield (*path, "resources", "requests", resource), resource, amount, limits
 
 
 @object_rule("podspec-resource-quantity", Severity.ERROR, kinds=WORKLOAD_KINDS)
@@ -43,14 +65,11 @@ def check_resource_quantities(obj: KubeObject, context: Context) -> Iterator[Pro
     as 1e3. `10Gb`, `1.5 GB` or `2GiB` are not quantities, and the API server
     rejects them, as it rejects negative amounts. Write e.g. `10Gi` or `500m`.
     """
-    found = find_pod_spec(obj)
-    if found is None:
-        return
-    for path, container in iter_containers(*found):
-        for section, where, amounts in _iter_resource_maps(path, container):
+    for _, maps in _iter_container_maps(obj):
+        for section, where, amounts in maps:
             for resource, amount in amounts.items():
                 # Infinities and NaN have their own finding, where they stand.
-                if isinstance(amount, (dict, list)) or _unsendable(amount):
+                if isinstance(amount, (dict, list)) or is_non_finite(amount):
                     continue
                 try:
                     value = parse_quantity(amount)
@@ -68,15 +87,6 @@ def check_resource_quantities(obj: KubeObject, context: Context) -> Iterator[Pro
                     )
 
 
-def _parse_or_none(amount: Any) -> Decimal | None:
-    if isinstance(amount, (dict, list)):
-        return None
-    try:
-        return parse_quantity(amount)
-    except QuantityError:
-        return None
-
-
 @object_rule(
     "podspec-resource-request-above-limit", Severity.ERROR, kinds=WORKLOAD_KINDS
 )
@@ -89,27 +99,17 @@ def check_requests_within_limits(
     may use at most, so a request above the limit of the same resource can never
     be met. The API server rejects it. Raise the limit or lower the request.
     """
-    found = find_pod_spec(obj)
-    if found is None:
-        return
-    for path, container in iter_containers(*found):
-        resources = container.get("resources")
-        if not isinstance(resources, dict):
+    for where, resource, amount, limits in _iter_requests(obj):
+        # Those must equal their limit: check_not_overcommitted says so.
+        if resource not in limits or not overcommit_allowed(resource):
             continue
-        requests, limits = resources.get("requests"), resources.get("limits")
-        if not isinstance(requests, dict) or not isinstance(limits, dict):
-            continue
-        for resource, amount in requests.items():
-            # Those must equal their limit: check_not_overcommitted says so.
-            if resource not in limits or not overcommit_allowed(resource):
-                continue
-            request, limit = _parse_or_none(amount), _parse_or_none(limits[resource])
-            if request is not None and limit is not None and request > limit:
-                yield Problem(
-                    (*path, "resources", "requests", resource),
-                    f"{resource} request {quote(amount)} is above its limit "
-                    f"{quote(limits[resource])}",
-                )
+        request, limit = quantity_or_none(amount), quantity_or_none(limits[resource])
+        if request is not None and limit is not None and request > limit:
+            yield Problem(
+                where,
+                f"{resource} request {quote(amount)} is above its limit "
+                f"{quote(limits[resource])}",
+            )
 
 
 # What a container may ask for without a domain prefix.
@@ -125,11 +125,8 @@ def check_resource_names(obj: KubeObject, context: Context) -> Iterator[Problem]
     nvidia.com/gpu, and must be a qualified name. The API server rejects other
     names, so a typo such as `memroy` or `cpus` is caught there. Fix the name.
     """
-    found = find_pod_spec(obj)
-    if found is None:
-        return
-    for path, container in iter_containers(*found):
-        for section, where, amounts in _iter_resource_maps(path, container):
+    for _, maps in _iter_container_maps(obj):
+        for section, where, amounts in maps:
             for resource in amounts:
                 message = _describe_resource_name(resource)
                 if message:
@@ -140,7 +137,7 @@ def _describe_resource_name(resource: str) -> str | None:
     if "/" in resource:
         message = check_qualified_name(resource)
         return f"resource name {message}" if message else None
-    if resource in STANDARD_CONTAINER_RESOURCES or resource.startswith("hugepages-"):
+    if resource in STANDARD_CONTAINER_RESOURCES or resource.startswith(HUGEPAGES):
         return None
     return (
         f"{quote(resource)} is not a container resource; use cpu, memory, "
@@ -162,32 +159,14 @@ def check_byte_amounts(obj: KubeObject, context: Context) -> Iterator[Problem]:
     little memory, so the pod is killed or never scheduled. Write Mi or M, e.g.
     `512Mi`.
     """
-    found = find_pod_spec(obj)
-    if found is None:
-        return
-    for path, container in iter_containers(*found):
-        for section, where, amounts in _iter_resource_maps(path, container):
+    for _, maps in _iter_container_maps(obj):
+        for section, where, amounts in maps:
             for resource in BYTE_RESOURCES:
                 message = describe_fractional_bytes(amounts.get(resource))
                 if message:
                     yield Problem(
                         (*where, resource), f"{section} {resource}: {message}"
                     )
-
-
-def _unsendable(amount: Any) -> bool:
-    return isinstance(amount, float) and not math.isfinite(amount)
-
-
-def _resource_names(resources: Any) -> set[str]:
-    if not isinstance(resources, dict):
-        return set()
-    return {
-        name
-        for section in ("requests", "limits")
-        if isinstance(resources.get(section), dict)
-        for name in resources[section]
-    }
 
 
 def _whole(value: Decimal) -> bool:
@@ -234,44 +213,33 @@ def check_not_overcommitted(obj: KubeObject, context: Context) -> Iterator[Probl
     whole units, so 0.5 or 500m of one is rejected. Set the limit alone (the
     request defaults to it), in whole units for an extended resource.
     """
-    found = find_pod_spec(obj)
-    if found is None:
-        return
-    for path, container in iter_containers(*found):
-        for section, where, amounts in _iter_resource_maps(path, container):
+    for _, maps in _iter_container_maps(obj):
+        for section, where, amounts in maps:
             for resource, amount in amounts.items():
-                value = _parse_or_none(amount)
+                value = quantity_or_none(amount)
                 if extended(resource) and value is not None and not _whole(value):
                     yield Problem(
                         (*where, resource),
                         f"{section} {resource}: {quote(amount)} must be a whole "
                         "number: an extended resource comes in whole units",
                     )
-        resources = container.get("resources")
-        if not isinstance(resources, dict):
+    for where, resource, amount, limits in _iter_requests(obj):
+        if overcommit_allowed(resource):
             continue
-        requests, limits = resources.get("requests"), resources.get("limits")
-        if not isinstance(requests, dict):
+        if resource not in limits:
+            yield Problem(
+                where,
+                f"{resource} is requested without a limit; it cannot be "
+                "overcommitted, so set limits too (the request defaults to it)",
+            )
             continue
-        limits = limits if isinstance(limits, dict) else {}
-        for resource, amount in requests.items():
-            if overcommit_allowed(resource):
-                continue
-            where = (*path, "resources", "requests", resource)
-            if resource not in limits:
-                yield Problem(
-                    where,
-                    f"{resource} is requested without a limit; it cannot be "
-                    "overcommitted, so set limits too (the request defaults to it)",
-                )
-                continue
-            request, limit = _parse_or_none(amount), _parse_or_none(limits[resource])
-            if request is not None and limit is not None and request != limit:
-                yield Problem(
-                    where,
-                    f"{resource} request {quote(amount)} must equal its limit "
-                    f"{quote(limits[resource])}: it cannot be overcommitted",
-                )
+        request, limit = quantity_or_none(amount), quantity_or_none(limits[resource])
+        if request is not None and limit is not None and request != limit:
+            yield Problem(
+                where,
+                f"{resource} request {quote(amount)} must equal its limit "
+                f"{quote(limits[resource])}: it cannot be overcommitted",
+            )
 
 
 @object_rule("podspec-resource-hugepages", Severity.ERROR, kinds=WORKLOAD_KINDS)
@@ -287,18 +255,19 @@ def check_hugepages(obj: KubeObject, context: Context) -> Iterator[Problem]:
         return
     # Pod-level resources (1.34+) may carry the cpu or memory for every container:
     # given benefit of the doubt, rather than reported on a guess.
-    pod_named = _resource_names(found[1].get("resources"))
-    for path, container in iter_containers(*found):
+    pod_maps = _iter_resource_maps((), found[1].get("resources"))
+    pod_named = {name for _, _, amounts in pod_maps for name in amounts}
+    for _, maps in _iter_container_maps(obj):
         named: set[str] = set(pod_named)
         huge: list[Path] = []
-        for section, where, amounts in _iter_resource_maps(path, container):
+        for section, where, amounts in maps:
             named.update(amounts)
             for resource, amount in amounts.items():
                 if not resource.startswith(HUGEPAGES):
                     continue
                 huge.append((*where, resource))
-                page = _parse_or_none(resource[len(HUGEPAGES) :])
-                value = _parse_or_none(amount)
+                page = quantity_or_none(resource[len(HUGEPAGES) :])
+                value = quantity_or_none(amount)
                 if page is None or not 0 < page < _INT64 or not _whole(page):
                     continue  # no page size: podspec-resource-name's to report
                 # Quantity.Value() rounds a fraction of a byte up.
